@@ -12,3 +12,4 @@ export type {
   ProtocolName,
   ServerProtocol,
 } from './protocol.js';
+export type { ConnectTransportOptions, Listener, ServeTransportOptions } from './transport.js';
