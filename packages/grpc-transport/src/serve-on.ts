@@ -1,0 +1,69 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Socket } from 'node:net';
+import type { Listener } from '@plugwire/core';
+
+/** How long a graceful stop waits for running calls before cutting them. */
+const GRACE_MS = 2000;
+
+/** A grpc.Server serving on a listener through grpc-js's connection injector. */
+export interface ServingServer {
+  /** Stops accepting, lets running calls finish (at most 2 s), then closes the listener. Idempotent. */
+  close(): Promise<void>;
+  /** Stops at once and closes the listener. Idempotent. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Serves `server` on the already-listening `listener`: every accepted socket is handed to grpc-js with
+ * `createConnectionInjector`, so the transport never binds an address itself and the listener (and its unix
+ * socket file) stays owned by whoever made it.
+ * @param server - a server with its services added
+ * @param listener - the listening socket
+ */
+export function serveOn(server: grpc.Server, listener: Listener): ServingServer {
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const sockets = new Set<Socket>();
+  const onConnection = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    injector.injectConnection(socket);
+  };
+  listener.server.on('connection', onConnection);
+
+  let closing: Promise<void> | undefined;
+  let aborting: Promise<void> | undefined;
+  const finish = async (): Promise<void> => {
+    listener.server.off('connection', onConnection);
+    injector.destroy();
+    // Sockets that never became an HTTP/2 session are not known to grpc-js.
+    for (const socket of sockets) socket.destroy();
+    await listener.close();
+  };
+  const abort = (): Promise<void> => {
+    aborting ??= (async () => {
+      server.forceShutdown();
+      await finish();
+    })();
+    return aborting;
+  };
+  return {
+    close() {
+      closing ??= (async () => {
+        listener.server.off('connection', onConnection);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            server.forceShutdown();
+            resolve();
+          }, GRACE_MS);
+          server.tryShutdown(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        await abort();
+      })();
+      return closing;
+    },
+    abort,
+  };
+}

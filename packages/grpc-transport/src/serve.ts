@@ -1,0 +1,146 @@
+import * as grpc from '@grpc/grpc-js';
+import { PluginError, type ServeTransportOptions, type ServerProtocol } from '@plugwire/core';
+import { createGrpcBroker } from './broker.js';
+import { GRPCBrokerService, type GRPCBrokerServer } from './gen/grpc_broker.js';
+import { GRPCControllerService, type GRPCControllerServer } from './gen/grpc_controller.js';
+import { GRPCStdioService } from './gen/grpc_stdio.js';
+import { HealthService } from './gen/grpc/health/v1/health.js';
+import { createHealthService } from './health.js';
+import { addReflection } from './reflection.js';
+import { serveOn } from './serve-on.js';
+import { createStdioService } from './stdio-server.js';
+import type { GrpcPlugin } from './types.js';
+
+/**
+ * Default receive limit of the plugin's servers: go-plugin keeps grpc-go's 4 MiB, and a 4 MiB payload plus its
+ * protobuf framing must still pass, so allow a little more.
+ */
+export const DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH = 4 * 1024 * 1024 + 64 * 1024;
+
+/** Options of {@link serveGrpc}. */
+export interface ServeGrpcOptions extends ServeTransportOptions<GrpcPlugin> {
+  /**
+   * Largest message the plugin's servers accept, in bytes; -1 for no limit.
+   * @default 4 MiB + 64 KiB
+   */
+  readonly maxReceiveMessageLength?: number;
+  /**
+   * Encoded google.protobuf.FileDescriptorProtos of the user's services, so that gRPC reflection describes them
+   * too (the built-in services are always described).
+   * @default []
+   */
+  readonly fileDescriptorProtos?: readonly Uint8Array[];
+}
+
+function validateServeGrpcOptions(options: ServeGrpcOptions): number {
+  const limit = options.maxReceiveMessageLength ?? DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH;
+  if (!Number.isInteger(limit) || (limit < 1 && limit !== -1) || limit > 0x7fffffff) {
+    throw new PluginError('invalid_argument', `maxReceiveMessageLength must be a positive integer up to 2^31-1, or -1 for no limit; got ${limit}`);
+  }
+  return limit;
+}
+
+/**
+ * The plugin side of go-plugin's gRPC protocol: serves health (`plugin` SERVING), reflection v1 and v1alpha,
+ * GRPCBroker, GRPCController, GRPCStdio and every plugin's services on `options.listener`. `done` settles when
+ * the host called `GRPCController/Shutdown`, or the server was closed or aborted; the listener (and its socket
+ * file) is released by then.
+ * @param options - plugins, listener, captured stdio, logger
+ */
+export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtocol> {
+  const { listener, logger } = options;
+  let limit: number;
+  try {
+    limit = validateServeGrpcOptions(options);
+  } catch (err) {
+    await listener.close();
+    throw err;
+  }
+  const stop = new AbortController();
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': limit });
+  const health = createHealthService();
+  const stdio = createStdioService(options.stdout, options.stderr, logger);
+  const broker = createGrpcBroker({ listen: options.createListener, logger, stop: stop.signal, maxReceiveMessageLength: limit });
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  let closing: Promise<void> | undefined;
+  let aborting: Promise<void> | undefined;
+  let serving: ReturnType<typeof serveOn> | undefined;
+
+  const close = (): Promise<void> => {
+    if (aborting) return aborting;
+    closing ??= (async () => {
+      stdio.close();
+      health.close();
+      await broker.close();
+      if (serving) await serving.close();
+      else await listener.close();
+      stop.abort(new PluginError('closed', 'the plugin gRPC server is closed'));
+      resolveDone();
+    })();
+    return closing;
+  };
+  const abort = (reason?: unknown): Promise<void> => {
+    aborting ??= (async () => {
+      const err = PluginError.from(reason ?? new PluginError('aborted', 'the plugin gRPC server was aborted'), 'aborted');
+      stdio.close();
+      health.close();
+      broker.abort(err);
+      stop.abort(err);
+      if (serving) await serving.abort();
+      else await listener.close();
+      resolveDone();
+    })();
+    return aborting;
+  };
+
+  try {
+    server.addService(HealthService, health.implementation);
+    addReflection(server, options.fileDescriptorProtos);
+    const brokerServer: GRPCBrokerServer = {
+      startStream(call) {
+        void broker.bind(call);
+      },
+    };
+    server.addService(GRPCBrokerService, brokerServer);
+    const controllerServer: GRPCControllerServer = {
+      shutdown(_call, callback) {
+        logger.debug({}, 'host asked the plugin to shut down');
+        callback(null, {});
+        // Answer first (go-plugin's Stop often cuts its own reply), then stop gracefully.
+        setImmediate(() => void close());
+      },
+    };
+    server.addService(GRPCControllerService, controllerServer);
+    server.addService(GRPCStdioService, stdio.implementation);
+    for (const [name, plugin] of Object.entries(options.plugins)) {
+      if (typeof plugin.grpcServer !== 'function') {
+        throw new PluginError('invalid_argument', `"${name}" is not a GRPC-compatible plugin; give its definition a grpcServer, or serve it over netrpc`);
+      }
+      try {
+        await plugin.grpcServer(broker, server);
+      } catch (err) {
+        throw new PluginError('internal', `error registering "${name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+    }
+    serving = serveOn(server, listener);
+  } catch (err) {
+    await abort(err);
+    throw PluginError.from(err);
+  }
+  listener.server.once('close', () => void close());
+
+  return {
+    protocol: 'grpc',
+    address: listener.address,
+    done,
+    close,
+    abort(reason?: unknown) {
+      void abort(reason);
+    },
+    [Symbol.asyncDispose]: close,
+  };
+}

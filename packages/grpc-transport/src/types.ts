@@ -1,0 +1,39 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { AbortOptions, Broker } from '@plugwire/core';
+
+/**
+ * go-plugin's `GRPCBroker` (without knock multiplexing): extra gRPC connections between host and plugin, each
+ * named by an id that one side serves on ({@link GrpcBroker.acceptAndServe}) and the other dials
+ * ({@link GrpcBroker.dial}). Works in both directions.
+ */
+export interface GrpcBroker extends Broker {
+  /** A fresh id, counting up from 1. */
+  nextId(): number;
+  /**
+   * Listens on a new socket, lets `register` add services to a fresh `grpc.Server` on it, and announces the
+   * socket to the other side under `id`. Resolves once the announcement is sent and the server serves; the server
+   * runs until the broker closes.
+   */
+  acceptAndServe(id: number, register: (server: grpc.Server) => void, options?: AbortOptions): Promise<void>;
+  /**
+   * Waits (at most 5 s, as go-plugin) for the other side to announce `id` and returns a channel to it.
+   * Rejects with `timeout` (`timeout waiting for connection info`). The broker closes the channel when it closes.
+   */
+  dial(id: number, options?: AbortOptions): Promise<grpc.Channel>;
+  /** Closes the broker, its servers and the channels it dialed; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The gRPC half of a plugin definition; go-plugin's `GRPCPlugin`.
+ * @typeParam T - what the host-side client factory returns (the user's interface)
+ */
+export interface GrpcPlugin<T = unknown> {
+  /** Plugin side: register the plugin's services on `server`. */
+  grpcServer(broker: GrpcBroker, server: grpc.Server): void | Promise<void>;
+  /**
+   * Host side: build the object the host calls, on `channel` (see `clientOn`). `signal` fires when the plugin
+   * process exited or the connection closed (go-plugin's `doneCtx`).
+   */
+  grpcClient(broker: GrpcBroker, channel: grpc.Channel, signal: AbortSignal): T | Promise<T>;
+}
