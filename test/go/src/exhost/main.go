@@ -2,7 +2,8 @@
 //   exhost <kv|counter> <grpc|netrpc> <plugin command> [args...]
 // It launches the plugin, dispenses, exercises it, kills it, and prints one JSON line per step on stdout.
 // Its go-plugin logger writes hclog JSON at debug to stderr (where "plugin process exited" tells the exit status).
-// EXHOST_VERSIONS (e.g. "2,3") makes it offer only those protocol versions, for mismatch tests.
+// EXHOST_VERSIONS (e.g. "2,3") makes it offer only those protocol versions, and EXHOST_COOKIE sets another
+// cookie value, for the mismatch tests.
 package main
 
 import (
@@ -61,6 +62,9 @@ func main() {
 		}
 	} else {
 		config.Plugins = plugins
+	}
+	if cookie := os.Getenv("EXHOST_COOKIE"); cookie != "" {
+		config.HandshakeConfig.MagicCookieValue = cookie
 	}
 	client := plugin.NewClient(config)
 	defer client.Kill()
