@@ -1,0 +1,15 @@
+// `npm run demo`: a TypeScript host launches the example plugins and calls them.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCounterHost } from './counter/host.js';
+import { runKvHost } from './kv/host.js';
+
+const dist = dirname(fileURLToPath(import.meta.url));
+const log = (line: string) => console.log(line);
+const node = process.execPath;
+
+console.log('plugwire demo: a TypeScript host launching plugins as subprocesses and calling them\n');
+await runKvHost(node, [join(dist, 'kv/plugin-grpc.js')], log);
+console.log();
+await runCounterHost(node, [join(dist, 'counter/plugin-grpc.js')], log);
+console.log('\ndemo done');
