@@ -16,6 +16,9 @@ function codeFor(status: number, details: string): PluginErrorCode {
   if (details === CLOSED_DETAILS) return 'closed';
   switch (status) {
     case grpc.status.UNAVAILABLE:
+    // This side's own cancellations are reported before this mapping; a CANCELLED status here means the plugin
+    // dropped the call (its server stopped).
+    case grpc.status.CANCELLED:
       return 'unavailable';
     case grpc.status.DEADLINE_EXCEEDED:
       return 'timeout';
@@ -28,7 +31,7 @@ function codeFor(status: number, details: string): PluginErrorCode {
 
 /**
  * Turns what a grpc-js call failed with into a {@link PluginError} carrying `grpcStatus`: `exited` when `exited`
- * fired (or the call was cancelled because the plugin exited), `unavailable` for UNAVAILABLE, `timeout` for
+ * fired (or the call was cancelled because the plugin exited), `unavailable` for UNAVAILABLE and CANCELLED, `timeout` for
  * DEADLINE_EXCEEDED, `unimplemented` for UNIMPLEMENTED, `remote` for every other status.
  * @param err - the error a generated client passed to its callback or emitted
  * @param exited - the `signal` handed to `grpcClient`; when it fired, the error is reported as `exited`
@@ -43,7 +46,7 @@ export function toPluginError(err: unknown, exited?: AbortSignal): PluginError {
     code === 'exited'
       ? 'the plugin process exited before the call completed; restart the plugin'
       : code === 'unavailable'
-        ? `the plugin cannot be reached (${details}); check that it is still running`
+        ? `the plugin cannot be reached or dropped the call (${details}); check that it is still running`
         : code === 'closed'
           ? 'the plugin connection was closed before the call completed'
           : code === 'unimplemented'

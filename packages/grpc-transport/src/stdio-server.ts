@@ -13,7 +13,7 @@ type StdioCall = grpc.ServerWritableStream<Empty, StdioData>;
 export interface StdioService {
   /** The grpc-js implementation to add to the server. */
   readonly implementation: GRPCStdioServer;
-  /** Ends the active stream and stops reading the sources. */
+  /** Sends what is already captured, ends the active stream and stops reading the sources. */
   close(): void;
 }
 
@@ -23,11 +23,12 @@ export interface StdioService {
  */
 function createPump(source: Readable, channel: StdioData_Channel, target: () => StdioCall | undefined, logger: Logger) {
   let carry: Buffer[] = [];
-  const pump = (): void => {
+  // `flush` ignores backpressure: used once, when the server stops, so nothing already captured is lost.
+  const pump = (flush = false): void => {
     for (;;) {
       const call = target();
-      if (!call || call.writableNeedDrain) return;
-      let chunk = carry.shift();
+      if (!call || (call.writableNeedDrain && !flush)) return;
+      const chunk = carry.shift();
       if (chunk === undefined) {
         const read: unknown = source.read();
         if (read === null || read === undefined) return;
@@ -35,17 +36,17 @@ function createPump(source: Readable, channel: StdioData_Channel, target: () => 
         for (let i = 0; i < buf.length; i += STDIO_CHUNK) carry.push(buf.subarray(i, i + STDIO_CHUNK));
         continue;
       }
-      if (chunk.length === 0) continue;
-      call.write({ channel, data: chunk });
+      if (chunk.length > 0) call.write({ channel, data: chunk });
     }
   };
+  const onReadable = (): void => pump();
   const onError = (err: Error): void => logger.error({ error: err.message }, 'error reading plugin output for stdio sync');
-  source.on('readable', pump);
+  source.on('readable', onReadable);
   source.on('error', onError);
   return {
     pump,
     stop() {
-      source.off('readable', pump);
+      source.off('readable', onReadable);
       source.off('error', onError);
       carry = [];
     },
@@ -98,7 +99,10 @@ export function createStdioService(stdout: Readable | undefined, stderr: Readabl
     close() {
       if (closed) return;
       closed = true;
-      for (const p of pumps) p.stop();
+      for (const p of pumps) {
+        p.pump(true);
+        p.stop();
+      }
       const call = active;
       active = undefined;
       call?.end();

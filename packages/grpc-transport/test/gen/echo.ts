@@ -49,6 +49,11 @@ export interface AddRequest {
   helperId: number;
 }
 
+export interface HelperResponse {
+  /** Broker id on which the plugin now serves AddHelper. */
+  helperId: number;
+}
+
 function createBaseEchoRequest(): EchoRequest {
   return { data: Buffer.alloc(0) };
 }
@@ -440,6 +445,79 @@ export const AddRequest: MessageFns<AddRequest> = {
   },
 };
 
+function createBaseHelperResponse(): HelperResponse {
+  return { helperId: 0 };
+}
+
+export const HelperResponse: MessageFns<HelperResponse> = {
+  encode(message: HelperResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.helperId !== 0) {
+      writer.uint32(8).uint32(message.helperId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HelperResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHelperResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.helperId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HelperResponse {
+    return {
+      helperId: isSet(object.helperId)
+        ? globalThis.Number(object.helperId)
+        : isSet(object.helper_id)
+        ? globalThis.Number(object.helper_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: HelperResponse): unknown {
+    const obj: any = {};
+    if (message.helperId !== 0) {
+      obj.helperId = Math.round(message.helperId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HelperResponse>, I>>(base?: I): HelperResponse {
+    return HelperResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HelperResponse>, I>>(object: I): HelperResponse {
+    const message = createBaseHelperResponse();
+    message.helperId = object.helperId ?? 0;
+    return message;
+  },
+};
+
 export type EchoService = typeof EchoService;
 export const EchoService = {
   echo: {
@@ -471,6 +549,26 @@ export const EchoService = {
     responseSerialize: (value: EchoResponse): Buffer => Buffer.from(EchoResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): EchoResponse => EchoResponse.decode(value),
   },
+  /** Serves AddHelper through the broker on a fresh id and returns that id. */
+  startHelper: {
+    path: "/echo.Echo/StartHelper" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EchoRequest): Buffer => Buffer.from(EchoRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EchoRequest => EchoRequest.decode(value),
+    responseSerialize: (value: HelperResponse): Buffer => Buffer.from(HelperResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): HelperResponse => HelperResponse.decode(value),
+  },
+  /** Never answers (until the server stops). */
+  hang: {
+    path: "/echo.Echo/Hang" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EchoRequest): Buffer => Buffer.from(EchoRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EchoRequest => EchoRequest.decode(value),
+    responseSerialize: (value: EchoResponse): Buffer => Buffer.from(EchoResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EchoResponse => EchoResponse.decode(value),
+  },
 } as const;
 
 export interface EchoServer extends UntypedServiceImplementation {
@@ -479,6 +577,10 @@ export interface EchoServer extends UntypedServiceImplementation {
   add: handleUnaryCall<AddRequest, SumResponse>;
   /** Writes the request data to the plugin's stdout and stderr. */
   print: handleUnaryCall<EchoRequest, EchoResponse>;
+  /** Serves AddHelper through the broker on a fresh id and returns that id. */
+  startHelper: handleUnaryCall<EchoRequest, HelperResponse>;
+  /** Never answers (until the server stops). */
+  hang: handleUnaryCall<EchoRequest, EchoResponse>;
 }
 
 export interface EchoClient extends Client {
@@ -515,6 +617,35 @@ export interface EchoClient extends Client {
     callback: (error: ServiceError | null, response: EchoResponse) => void,
   ): ClientUnaryCall;
   print(
+    request: EchoRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EchoResponse) => void,
+  ): ClientUnaryCall;
+  /** Serves AddHelper through the broker on a fresh id and returns that id. */
+  startHelper(
+    request: EchoRequest,
+    callback: (error: ServiceError | null, response: HelperResponse) => void,
+  ): ClientUnaryCall;
+  startHelper(
+    request: EchoRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: HelperResponse) => void,
+  ): ClientUnaryCall;
+  startHelper(
+    request: EchoRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: HelperResponse) => void,
+  ): ClientUnaryCall;
+  /** Never answers (until the server stops). */
+  hang(request: EchoRequest, callback: (error: ServiceError | null, response: EchoResponse) => void): ClientUnaryCall;
+  hang(
+    request: EchoRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EchoResponse) => void,
+  ): ClientUnaryCall;
+  hang(
     request: EchoRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,

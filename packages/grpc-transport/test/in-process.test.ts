@@ -1,0 +1,231 @@
+import { PassThrough } from 'node:stream';
+import { existsSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PluginError, silentLogger, type ClientProtocol, type Logger, type ServerProtocol } from '@plugwire/core';
+import { connectGrpc, serveGrpc, type GrpcPlugin } from '../src/index.js';
+import { echoPlugin, type EchoApi } from './echo-plugin.js';
+import { Collector, listServices, socketDir, unixListener } from './support.js';
+
+interface Harness {
+  server: ServerProtocol;
+  client: ClientProtocol;
+  api: EchoApi;
+  stdout: Collector;
+  stderr: Collector;
+  pluginStdout: PassThrough;
+  pluginStderr: PassThrough;
+  exited: AbortController;
+  warnings: string[];
+}
+
+describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
+  let sockets: ReturnType<typeof socketDir>;
+  let h: Harness;
+
+  async function start(plugins?: Record<string, Partial<GrpcPlugin>>): Promise<Harness> {
+    const pluginStdout = new PassThrough();
+    const pluginStderr = new PassThrough();
+    const listener = await unixListener(sockets.dir);
+    const server = await serveGrpc({
+      plugins: plugins ?? { echo: echoPlugin({ stdout: pluginStdout, stderr: pluginStderr }) },
+      listener,
+      createListener: () => unixListener(sockets.dir),
+      stdout: pluginStdout,
+      stderr: pluginStderr,
+      logger: silentLogger,
+    });
+    const stdout = new Collector();
+    const stderr = new Collector();
+    const exited = new AbortController();
+    const warnings: string[] = [];
+    const logger: Logger = { ...silentLogger, warn: (_f, m) => warnings.push(m) };
+    const client = await connectGrpc({
+      address: server.address,
+      plugins: plugins ?? { echo: echoPlugin(), half: {} },
+      logger,
+      syncStdout: stdout,
+      syncStderr: stderr,
+      exited: exited.signal,
+      brokerSocketDir: sockets.dir,
+    });
+    const api = plugins ? ({} as EchoApi) : ((await client.dispense('echo')) as EchoApi);
+    return { server, client, api, stdout, stderr, pluginStdout, pluginStderr, exited, warnings };
+  }
+
+  beforeEach(() => {
+    sockets = socketDir();
+  });
+  afterEach(async () => {
+    h?.client.abort();
+    h?.server.abort();
+    await h?.server.done;
+    sockets.remove();
+  });
+
+  it('echoes 0 B, 1 KiB and 4 MiB payloads', async () => {
+    h = await start();
+    for (const size of [0, 1024, 4 * 1024 * 1024]) {
+      const data = Buffer.alloc(size, size % 251);
+      const back = await h.api.echo(data);
+      expect(back.length).toBe(size);
+      expect(back.equals(data)).toBe(true);
+    }
+  });
+
+  it('rejects a message over the plugin receive limit with a PluginError carrying the gRPC status', async () => {
+    h = await start();
+    const err = await h.api.echo(Buffer.alloc(5 * 1024 * 1024)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PluginError);
+    expect((err as PluginError).code).toBe('remote');
+    expect((err as PluginError).grpcStatus).toBe(8); // RESOURCE_EXHAUSTED
+    expect(await h.api.echo(Buffer.from('still fine'))).toEqual(Buffer.from('still fine'));
+  });
+
+  it('pings through the health service', async () => {
+    h = await start();
+    await expect(h.client.ping()).resolves.toBeUndefined();
+  });
+
+  it('mirrors plugin stdout and stderr to the host in order, in chunks of at most 1024 bytes', async () => {
+    h = await start();
+    const big = 'x'.repeat(2500) + '\n';
+    await h.api.print('first line\n');
+    await h.api.print(big);
+    h.pluginStdout.write('only stdout\n');
+    const expected = 'first line\n' + big;
+    // The host stops mirroring only once the plugin ended the stream on Shutdown, so everything has arrived.
+    await expect(h.client.close()).resolves.toBe(true);
+    expect(h.stdout.text()).toBe(expected + 'only stdout\n');
+    expect(h.stderr.text()).toBe(expected);
+    expect(Math.max(...h.stdout.chunks.map((c) => c.length))).toBeLessThanOrEqual(1024);
+    expect(h.warnings).toEqual([]);
+  });
+
+  it('holds plugin output until a host reads it (backpressure), then delivers it all', async () => {
+    const pluginStdout = new PassThrough({ highWaterMark: 1024 });
+    const listener = await unixListener(sockets.dir);
+    const server = await serveGrpc({
+      plugins: {},
+      listener,
+      createListener: () => unixListener(sockets.dir),
+      stdout: pluginStdout,
+      logger: silentLogger,
+    });
+    const payload = Buffer.alloc(256 * 1024, 7);
+    // Nobody reads yet: the writer is told to wait.
+    expect(pluginStdout.write(payload)).toBe(false);
+    const stdout = new Collector();
+    const client = await connectGrpc({ address: server.address, plugins: {}, logger: silentLogger, syncStdout: stdout });
+    h = { server, client } as Harness;
+    await new Promise<void>((resolve) => pluginStdout.once('drain', resolve));
+    await client.close();
+    expect(Buffer.concat(stdout.chunks).equals(payload)).toBe(true);
+  });
+
+  it('reports dispense errors with go-plugin texts', async () => {
+    h = await start();
+    const unknown = await h.client.dispense('nope').catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(PluginError);
+    expect((unknown as PluginError).code).toBe('not_found');
+    expect((unknown as PluginError).message).toBe('unknown plugin type: nope');
+    const half = await h.client.dispense('half').catch((e: unknown) => e);
+    expect(half).toBeInstanceOf(PluginError);
+    expect((half as PluginError).message).toMatch(/^plugin "half" doesn't support gRPC/);
+  });
+
+  it('refuses to serve a plugin that has no gRPC server half, releasing the listener', async () => {
+    const listener = await unixListener(sockets.dir);
+    const err = await serveGrpc({ plugins: { kv: {} }, listener, createListener: () => unixListener(sockets.dir), logger: silentLogger }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PluginError);
+    expect((err as PluginError).message).toMatch(/^"kv" is not a GRPC-compatible plugin/);
+    expect(sockets.files()).toEqual([]);
+  });
+
+  it('serves reflection v1 and v1alpha listing the built-in services', async () => {
+    h = await start();
+    const expected = [
+      'grpc.health.v1.Health',
+      'grpc.reflection.v1.ServerReflection',
+      'grpc.reflection.v1alpha.ServerReflection',
+      'plugin.GRPCBroker',
+      'plugin.GRPCController',
+      'plugin.GRPCStdio',
+    ];
+    expect(await listServices(`unix:${h.server.address.address}`, 'v1')).toEqual(expected);
+    expect(await listServices(`unix:${h.server.address.address}`, 'v1alpha')).toEqual(expected);
+  });
+
+  it('lets the plugin call back into a service the host serves through the broker', async () => {
+    h = await start();
+    expect(await h.api.add(2, 40)).toBe(42);
+    expect(await h.api.add(-5, 5)).toBe(0);
+  });
+
+  it('lets the host dial a service the plugin serves through the broker', async () => {
+    h = await start();
+    expect(await h.api.sumOnPlugin(20, 22)).toBe(42);
+  });
+
+  it('fails a dial for an id nobody announced with a timeout', async () => {
+    h = await start({ probe: { grpcServer: () => {}, grpcClient: (broker) => broker } });
+    const broker = (await h.client.dispense('probe')) as { dial(id: number): Promise<unknown> };
+    const err = await broker.dial(999).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PluginError);
+    expect((err as PluginError).code).toBe('timeout');
+    expect((err as PluginError).message).toMatch(/^timeout waiting for connection info/);
+  });
+
+  it('Shutdown ends done, and every socket file is gone', async () => {
+    h = await start();
+    expect(await h.api.add(1, 1)).toBe(2);
+    expect(await h.api.sumOnPlugin(1, 2)).toBe(3);
+    const socket = h.server.address.address;
+    expect(existsSync(socket)).toBe(true);
+    await expect(h.client.close()).resolves.toBe(true);
+    await h.server.done;
+    expect(existsSync(socket)).toBe(false);
+    expect(sockets.files()).toEqual([]);
+    // close is idempotent
+    await expect(h.client.close()).resolves.toBe(true);
+    const after = await h.client.ping().catch((e: unknown) => e);
+    expect(after).toBeInstanceOf(PluginError);
+    expect((after as PluginError).code).toBe('closed');
+  });
+
+  it('rejects a pending call with a PluginError when the plugin server is aborted', async () => {
+    h = await start();
+    const pending = h.api.hang().catch((e: unknown) => e);
+    await h.client.ping(); // the hang call is on the wire before the abort
+    h.server.abort();
+    const err = await pending;
+    expect(err).toBeInstanceOf(PluginError);
+    expect((err as PluginError).code).toBe('unavailable');
+    // CANCELLED (RST_STREAM from the stopping server) or UNAVAILABLE (connection gone), whichever lands first.
+    expect([1, 14]).toContain((err as PluginError).grpcStatus);
+    await h.server.done;
+    expect(sockets.files()).toEqual([]);
+  });
+
+  it('rejects a pending call with `exited` when the plugin process exits', async () => {
+    h = await start();
+    const pending = h.api.hang().catch((e: unknown) => e);
+    await h.client.ping();
+    h.exited.abort();
+    const err = await pending;
+    expect(err).toBeInstanceOf(PluginError);
+    expect((err as PluginError).code).toBe('exited');
+    const later = await h.api.echo(Buffer.from('x')).catch((e: unknown) => e);
+    expect((later as PluginError).code).toBe('exited');
+    await expect(h.client.close()).resolves.toBe(false);
+  });
+
+  it('ping and dispense honour an aborted signal', async () => {
+    h = await start();
+    const c = new AbortController();
+    c.abort();
+    await expect(h.client.ping({ signal: c.signal })).rejects.toMatchObject({ code: 'aborted' });
+    await expect(h.client.dispense('echo', { signal: c.signal })).rejects.toMatchObject({ code: 'aborted' });
+  });
+});
