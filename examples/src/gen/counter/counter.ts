@@ -28,21 +28,21 @@ export const protobufFileName = "counter.proto";
  * broker id add_server) to add the stored and the new value.
  */
 
-export interface GetRequest {
+export interface CounterGetRequest {
   key: string;
 }
 
-export interface GetResponse {
+export interface CounterGetResponse {
   value: number;
 }
 
-export interface PutRequest {
+export interface CounterPutRequest {
   addServer: number;
   key: string;
   value: number;
 }
 
-export interface Empty {
+export interface CounterEmpty {
 }
 
 export interface SumRequest {
@@ -54,19 +54,19 @@ export interface SumResponse {
   r: number;
 }
 
-function createBaseGetRequest(): GetRequest {
+function createBaseCounterGetRequest(): CounterGetRequest {
   return { key: "" };
 }
 
-export const GetRequest: MessageFns<GetRequest> = {
-  encode(message: GetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const CounterGetRequest: MessageFns<CounterGetRequest> = {
+  encode(message: CounterGetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): GetRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): CounterGetRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -75,7 +75,7 @@ export const GetRequest: MessageFns<GetRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGetRequest();
+      const message = createBaseCounterGetRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -99,11 +99,11 @@ export const GetRequest: MessageFns<GetRequest> = {
     }
   },
 
-  fromJSON(object: any): GetRequest {
+  fromJSON(object: any): CounterGetRequest {
     return { key: isSet(object.key) ? globalThis.String(object.key) : "" };
   },
 
-  toJSON(message: GetRequest): unknown {
+  toJSON(message: CounterGetRequest): unknown {
     const obj: any = {};
     if (message.key !== "") {
       obj.key = message.key;
@@ -111,29 +111,29 @@ export const GetRequest: MessageFns<GetRequest> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<GetRequest>, I>>(base?: I): GetRequest {
-    return GetRequest.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<CounterGetRequest>, I>>(base?: I): CounterGetRequest {
+    return CounterGetRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<GetRequest>, I>>(object: I): GetRequest {
-    const message = createBaseGetRequest();
+  fromPartial<I extends Exact<DeepPartial<CounterGetRequest>, I>>(object: I): CounterGetRequest {
+    const message = createBaseCounterGetRequest();
     message.key = object.key ?? "";
     return message;
   },
 };
 
-function createBaseGetResponse(): GetResponse {
+function createBaseCounterGetResponse(): CounterGetResponse {
   return { value: 0 };
 }
 
-export const GetResponse: MessageFns<GetResponse> = {
-  encode(message: GetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const CounterGetResponse: MessageFns<CounterGetResponse> = {
+  encode(message: CounterGetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.value !== 0) {
       writer.uint32(8).int64(message.value);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): GetResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): CounterGetResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -142,7 +142,7 @@ export const GetResponse: MessageFns<GetResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGetResponse();
+      const message = createBaseCounterGetResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -166,11 +166,11 @@ export const GetResponse: MessageFns<GetResponse> = {
     }
   },
 
-  fromJSON(object: any): GetResponse {
+  fromJSON(object: any): CounterGetResponse {
     return { value: isSet(object.value) ? globalThis.Number(object.value) : 0 };
   },
 
-  toJSON(message: GetResponse): unknown {
+  toJSON(message: CounterGetResponse): unknown {
     const obj: any = {};
     if (message.value !== 0) {
       obj.value = Math.round(message.value);
@@ -178,22 +178,22 @@ export const GetResponse: MessageFns<GetResponse> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<GetResponse>, I>>(base?: I): GetResponse {
-    return GetResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<CounterGetResponse>, I>>(base?: I): CounterGetResponse {
+    return CounterGetResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<GetResponse>, I>>(object: I): GetResponse {
-    const message = createBaseGetResponse();
+  fromPartial<I extends Exact<DeepPartial<CounterGetResponse>, I>>(object: I): CounterGetResponse {
+    const message = createBaseCounterGetResponse();
     message.value = object.value ?? 0;
     return message;
   },
 };
 
-function createBasePutRequest(): PutRequest {
+function createBaseCounterPutRequest(): CounterPutRequest {
   return { addServer: 0, key: "", value: 0 };
 }
 
-export const PutRequest: MessageFns<PutRequest> = {
-  encode(message: PutRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const CounterPutRequest: MessageFns<CounterPutRequest> = {
+  encode(message: CounterPutRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.addServer !== 0) {
       writer.uint32(8).uint32(message.addServer);
     }
@@ -206,7 +206,7 @@ export const PutRequest: MessageFns<PutRequest> = {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): PutRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): CounterPutRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -215,7 +215,7 @@ export const PutRequest: MessageFns<PutRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBasePutRequest();
+      const message = createBaseCounterPutRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -255,7 +255,7 @@ export const PutRequest: MessageFns<PutRequest> = {
     }
   },
 
-  fromJSON(object: any): PutRequest {
+  fromJSON(object: any): CounterPutRequest {
     return {
       addServer: isSet(object.addServer)
         ? globalThis.Number(object.addServer)
@@ -267,7 +267,7 @@ export const PutRequest: MessageFns<PutRequest> = {
     };
   },
 
-  toJSON(message: PutRequest): unknown {
+  toJSON(message: CounterPutRequest): unknown {
     const obj: any = {};
     if (message.addServer !== 0) {
       obj.addServer = Math.round(message.addServer);
@@ -281,11 +281,11 @@ export const PutRequest: MessageFns<PutRequest> = {
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<PutRequest>, I>>(base?: I): PutRequest {
-    return PutRequest.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<CounterPutRequest>, I>>(base?: I): CounterPutRequest {
+    return CounterPutRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<PutRequest>, I>>(object: I): PutRequest {
-    const message = createBasePutRequest();
+  fromPartial<I extends Exact<DeepPartial<CounterPutRequest>, I>>(object: I): CounterPutRequest {
+    const message = createBaseCounterPutRequest();
     message.addServer = object.addServer ?? 0;
     message.key = object.key ?? "";
     message.value = object.value ?? 0;
@@ -293,16 +293,16 @@ export const PutRequest: MessageFns<PutRequest> = {
   },
 };
 
-function createBaseEmpty(): Empty {
+function createBaseCounterEmpty(): CounterEmpty {
   return {};
 }
 
-export const Empty: MessageFns<Empty> = {
-  encode(_: Empty, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const CounterEmpty: MessageFns<CounterEmpty> = {
+  encode(_: CounterEmpty, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): Empty {
+  decode(input: BinaryReader | Uint8Array, length?: number): CounterEmpty {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -311,7 +311,7 @@ export const Empty: MessageFns<Empty> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseEmpty();
+      const message = createBaseCounterEmpty();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -327,20 +327,20 @@ export const Empty: MessageFns<Empty> = {
     }
   },
 
-  fromJSON(_: any): Empty {
+  fromJSON(_: any): CounterEmpty {
     return {};
   },
 
-  toJSON(_: Empty): unknown {
+  toJSON(_: CounterEmpty): unknown {
     const obj: any = {};
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<Empty>, I>>(base?: I): Empty {
-    return Empty.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<CounterEmpty>, I>>(base?: I): CounterEmpty {
+    return CounterEmpty.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<Empty>, I>>(_: I): Empty {
-    const message = createBaseEmpty();
+  fromPartial<I extends Exact<DeepPartial<CounterEmpty>, I>>(_: I): CounterEmpty {
+    const message = createBaseCounterEmpty();
     return message;
   },
 };
@@ -503,51 +503,57 @@ export const CounterService = {
     path: "/proto.Counter/Get" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetRequest): Buffer => Buffer.from(GetRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): GetRequest => GetRequest.decode(value),
-    responseSerialize: (value: GetResponse): Buffer => Buffer.from(GetResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): GetResponse => GetResponse.decode(value),
+    requestSerialize: (value: CounterGetRequest): Buffer => Buffer.from(CounterGetRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CounterGetRequest => CounterGetRequest.decode(value),
+    responseSerialize: (value: CounterGetResponse): Buffer => Buffer.from(CounterGetResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CounterGetResponse => CounterGetResponse.decode(value),
   },
   put: {
     path: "/proto.Counter/Put" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: PutRequest): Buffer => Buffer.from(PutRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): PutRequest => PutRequest.decode(value),
-    responseSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
-    responseDeserialize: (value: Buffer): Empty => Empty.decode(value),
+    requestSerialize: (value: CounterPutRequest): Buffer => Buffer.from(CounterPutRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CounterPutRequest => CounterPutRequest.decode(value),
+    responseSerialize: (value: CounterEmpty): Buffer => Buffer.from(CounterEmpty.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CounterEmpty => CounterEmpty.decode(value),
   },
 } as const;
 
 export interface CounterServer extends UntypedServiceImplementation {
-  get: handleUnaryCall<GetRequest, GetResponse>;
-  put: handleUnaryCall<PutRequest, Empty>;
+  get: handleUnaryCall<CounterGetRequest, CounterGetResponse>;
+  put: handleUnaryCall<CounterPutRequest, CounterEmpty>;
 }
 
 export interface CounterClient extends Client {
-  get(request: GetRequest, callback: (error: ServiceError | null, response: GetResponse) => void): ClientUnaryCall;
   get(
-    request: GetRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: GetResponse) => void,
+    request: CounterGetRequest,
+    callback: (error: ServiceError | null, response: CounterGetResponse) => void,
   ): ClientUnaryCall;
   get(
-    request: GetRequest,
+    request: CounterGetRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CounterGetResponse) => void,
+  ): ClientUnaryCall;
+  get(
+    request: CounterGetRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: GetResponse) => void,
+    callback: (error: ServiceError | null, response: CounterGetResponse) => void,
   ): ClientUnaryCall;
-  put(request: PutRequest, callback: (error: ServiceError | null, response: Empty) => void): ClientUnaryCall;
   put(
-    request: PutRequest,
+    request: CounterPutRequest,
+    callback: (error: ServiceError | null, response: CounterEmpty) => void,
+  ): ClientUnaryCall;
+  put(
+    request: CounterPutRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: Empty) => void,
+    callback: (error: ServiceError | null, response: CounterEmpty) => void,
   ): ClientUnaryCall;
   put(
-    request: PutRequest,
+    request: CounterPutRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: Empty) => void,
+    callback: (error: ServiceError | null, response: CounterEmpty) => void,
   ): ClientUnaryCall;
 }
 

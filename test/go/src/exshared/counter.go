@@ -54,19 +54,19 @@ type counterGRPCServer struct {
 	broker *plugin.GRPCBroker
 }
 
-func (s *counterGRPCServer) Get(_ context.Context, req *counter.GetRequest) (*counter.GetResponse, error) {
+func (s *counterGRPCServer) Get(_ context.Context, req *counter.CounterGetRequest) (*counter.CounterGetResponse, error) {
 	v, err := s.impl.Get(req.Key)
-	return &counter.GetResponse{Value: v}, err
+	return &counter.CounterGetResponse{Value: v}, err
 }
 
-func (s *counterGRPCServer) Put(_ context.Context, req *counter.PutRequest) (*counter.Empty, error) {
+func (s *counterGRPCServer) Put(_ context.Context, req *counter.CounterPutRequest) (*counter.CounterEmpty, error) {
 	conn, err := s.broker.Dial(req.AddServer)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
 	helper := &addHelperGRPCClient{client: counter.NewAddHelperClient(conn)}
-	return &counter.Empty{}, s.impl.Put(req.Key, req.Value, helper)
+	return &counter.CounterEmpty{}, s.impl.Put(req.Key, req.Value, helper)
 }
 
 type counterGRPCClient struct {
@@ -82,12 +82,12 @@ func (c *counterGRPCClient) Put(key string, value int64, helper AddHelper) error
 		return s
 	}
 	go c.broker.AcceptAndServe(id, serve)
-	_, err := c.client.Put(context.Background(), &counter.PutRequest{AddServer: id, Key: key, Value: value})
+	_, err := c.client.Put(context.Background(), &counter.CounterPutRequest{AddServer: id, Key: key, Value: value})
 	return err
 }
 
 func (c *counterGRPCClient) Get(key string) (int64, error) {
-	resp, err := c.client.Get(context.Background(), &counter.GetRequest{Key: key})
+	resp, err := c.client.Get(context.Background(), &counter.CounterGetRequest{Key: key})
 	if err != nil {
 		return 0, err
 	}
