@@ -1,0 +1,105 @@
+// The host's Client against a real TS plugin process: crashes, hangs, aborts, stdio sync, managed cleanup,
+// reattach, and that kill() releases everything.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { cleanupClients, Client, PluginError } from '@plugwire/plugin';
+import { handshake, kvGrpcPlugin } from '../src/kv/shared.js';
+import { alive, recordingLogger } from './support.js';
+
+const fixture = { command: process.execPath, args: [join(import.meta.dirname, 'fixtures/misbehaving-kv.mjs')] };
+const text = (s: string) => new TextEncoder().encode(s);
+
+function collect(stream: PassThrough): () => string {
+  let out = '';
+  stream.on('data', (d: Buffer) => (out += d.toString()));
+  return () => out;
+}
+
+function newClient(extra: Partial<ConstructorParameters<typeof Client>[0]> = {}) {
+  return new Client({ handshake, plugins: { kv: kvGrpcPlugin() }, cmd: fixture, allowedProtocols: ['grpc'], logger: recordingLogger(), ...extra });
+}
+
+describe('Client with a real plugin process', () => {
+  it('a plugin crashing mid-call rejects the pending call with a PluginError and the host lives on', async () => {
+    const client = newClient();
+    const kv = await client.dispense('kv');
+    const pending = kv.get('hang');
+    const err = await kv.put('crash', text('x')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PluginError);
+    expect(['exited', 'unavailable']).toContain((err as PluginError).code);
+    const hung = await pending.catch((e: unknown) => e);
+    expect(hung).toBeInstanceOf(PluginError);
+    expect(client.exited()).toBe(true);
+    await client.kill();
+  });
+
+  it('an AbortSignal cancels a call that never answers', async () => {
+    const client = newClient();
+    const kv = await client.dispense('kv');
+    const controller = new AbortController();
+    const pending = kv.get('hang', { signal: controller.signal });
+    controller.abort();
+    const err = (await pending.catch((e: unknown) => e)) as PluginError;
+    expect(err.code).toBe('aborted');
+    await client.kill();
+  });
+
+  it('syncs what the plugin writes to stdout and stderr after the handshake', async () => {
+    const syncStdout = new PassThrough();
+    const syncStderr = new PassThrough();
+    const out = collect(syncStdout);
+    const errOut = collect(syncStderr);
+    const client = newClient({ syncStdout, syncStderr });
+    const kv = await client.dispense('kv');
+    await kv.put('print', text('hello'));
+    await expect.poll(() => out()).toContain('stdout: hello\n');
+    await expect.poll(() => errOut()).toContain('stderr: hello\n');
+    await client.kill();
+  });
+
+  it('kill() is idempotent and leaves no process, socket file or handle', async () => {
+    const before = new Set(process.getActiveResourcesInfo());
+    const client = newClient();
+    const address = await client.start();
+    await client.dispense('kv');
+    const pid = client.reattachConfig()!.pid;
+    await Promise.all([client.kill(), client.kill()]);
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(address.address)).toBe(false);
+    await expect.poll(() => process.getActiveResourcesInfo().filter((r) => !before.has(r) && r !== 'TTYWrap')).toEqual([]);
+    await expect(client.start()).rejects.toMatchObject({ code: 'closed' });
+  });
+
+  it('cleanupClients() kills every managed client', async () => {
+    const a = newClient({ managed: true });
+    const b = newClient({ managed: true });
+    await Promise.all([a.start(), b.start()]);
+    const pids = [a.reattachConfig()!.pid, b.reattachConfig()!.pid];
+    await cleanupClients();
+    expect(pids.map(alive)).toEqual([false, false]);
+    expect(a.exited() && b.exited()).toBe(true);
+  });
+
+  it('reattaches to a running plugin from a new Client and kills it from there', async () => {
+    const first = newClient();
+    const kv1 = await first.dispense('kv');
+    await kv1.put('kept', text('value'));
+    const config = first.reattachConfig()!;
+    const second = new Client({ handshake, plugins: { kv: kvGrpcPlugin() }, reattach: config, allowedProtocols: ['grpc'], logger: recordingLogger() });
+    const kv2 = await second.dispense('kv');
+    expect(new TextDecoder().decode(await kv2.get('kept'))).toBe('value');
+    await second.kill();
+    expect(alive(config.pid)).toBe(false);
+    await first.kill();
+  });
+
+  it('a mirrored plugin log line reaches the host logger at its level', async () => {
+    const logger = recordingLogger();
+    const client = newClient({ logger });
+    await client.start();
+    await expect.poll(() => logger.entries.find((e) => e.message === 'plugin address')?.level).toBe('debug');
+    await client.kill();
+  });
+});
