@@ -1,4 +1,4 @@
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, connectivityState } from '@grpc/grpc-js';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions } from '@plugwire/core';
 import { clientOn, openChannel } from './channel.js';
 import { createGrpcBroker } from './broker.js';
@@ -30,7 +30,8 @@ export interface ConnectGrpcOptions extends ConnectTransportOptions<GrpcPlugin> 
  * The host side of go-plugin's gRPC protocol: connects to the plugin (no message size limit either way), opens
  * GRPCStdio and the GRPCBroker stream at once, and dispenses plugins through their `grpcClient`. `close()` closes
  * the broker, asks the plugin to stop (`GRPCController/Shutdown`, failure ignored) and closes the channel,
- * resolving `true` when the plugin answered. When `options.exited` fires, pending calls fail with `exited`.
+ * resolving `true` when the plugin answered, or dropped the live connection in answer (go-plugin's server stops
+ * before its reply is sent), and `false` when it could not be asked. When `options.exited` fires, pending calls fail with `exited`.
  * @param options - address, plugins, logger, stdio targets, exit signal
  */
 export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientProtocol> {
@@ -96,10 +97,15 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
         await broker.close();
         let answered = false;
         if (!stop.signal.aborted) {
+          // go-plugin's own server stops before its reply leaves, so a connection that was up and then drops
+          // in answer to Shutdown counts as acknowledged, as go-plugin's host (which ignores the error) sees it.
+          const wasReady = channel.getConnectivityState(false) === connectivityState.READY;
           try {
             await unaryCall((cb) => controller.shutdown({}, new Metadata(), { deadline: Date.now() + SHUTDOWN_DEADLINE_MS }, cb), { exited: stop.signal });
             answered = true;
           } catch (err) {
+            const code = toPluginError(err, stop.signal).code;
+            answered = wasReady && (code === 'unavailable' || code === 'exited');
             logger.debug({ error: toPluginError(err).message }, 'plugin did not answer Shutdown');
           }
         }
