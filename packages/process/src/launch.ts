@@ -1,0 +1,319 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import { PluginError, abortError, throwIfAborted } from '@plugwire/core';
+import {
+  MAX_HANDSHAKE_LINE,
+  checkProtocol,
+  checkServerVersion,
+  clientEnv,
+  parseHandshake,
+  unrecognizedMessage,
+} from '@plugwire/handshake';
+import type { Handshake } from '@plugwire/handshake';
+import { mirrorStderr } from '@plugwire/logging';
+import type { StderrMirror } from '@plugwire/logging';
+import { pluginFileNotes } from './diagnose.js';
+import { createPluginProcess } from './handle.js';
+import { validateLaunchOptions } from './options.js';
+import type { LaunchOptions, ValidLaunchOptions } from './options.js';
+import type { PluginProcess, ProcessExit } from './types.js';
+import { settleWithin } from './wait.js';
+
+// After the process exits, how long its stderr may take to drain (a grandchild can hold the pipe open).
+const STDERR_DRAIN_MS = 1_000;
+// After stdout closes without a line, how long to wait for the exit that usually follows.
+const STDOUT_CLOSED_GRACE_MS = 500;
+
+function describeExit(exit: ProcessExit): string {
+  return exit.signal !== null ? `killed by signal ${exit.signal}` : `exit status ${String(exit.code)}`;
+}
+
+function stderrTail(mirror: StderrMirror): string {
+  const lines = mirror.lastLines();
+  return lines.length === 0
+    ? '\nThe plugin wrote nothing to stderr.'
+    : `\nLast lines the plugin wrote to stderr:\n${lines.map((l) => `  ${l}`).join('\n')}`;
+}
+
+function spawnError(err: unknown, o: ValidLaunchOptions, env: Record<string, string>): PluginError {
+  const e = err as NodeJS.ErrnoException;
+  if (o.cwd !== undefined && !existsSync(o.cwd)) {
+    return new PluginError('invalid_argument', `cwd ${o.cwd} does not exist; give the plugin an existing working directory`, {
+      cause: err,
+    });
+  }
+  const notes = pluginFileNotes(o.command, o.cwd, env.PATH).map((n) => `\n  ${n}`).join('');
+  if (e.code === 'ENOENT') {
+    return new PluginError('not_found', `plugin executable ${o.command} not found (ENOENT); check the command path${notes}`, {
+      cause: err,
+    });
+  }
+  if (e.code === 'EACCES' || e.code === 'ENOEXEC') {
+    const why = e.code === 'EACCES' ? 'permission denied (EACCES): make it executable' : 'exec format error (ENOEXEC): rebuild it for this system';
+    return new PluginError('handshake', `cannot execute plugin ${o.command}: ${why}${notes}`, { cause: err });
+  }
+  return new PluginError('unavailable', `cannot start plugin ${o.command}: ${e.message}${notes}`, { cause: err });
+}
+
+function nextLoopTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+async function closeStream(stream: Readable | null): Promise<void> {
+  if (stream === null || stream.closed) return;
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+  stream.destroy();
+  await closed;
+}
+
+/** The first stdout line, read with go-plugin's rules; everything after it is drained and dropped. */
+function readHandshakeLine(
+  child: ChildProcess,
+  stdout: Readable,
+  o: ValidLaunchOptions,
+  exited: AbortSignal,
+  mirror: StderrMirror,
+): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const discard = (): void => {};
+
+    const finish = (): void => {
+      clearTimeout(startTimer);
+      clearTimeout(graceTimer);
+      stdout.removeListener('data', onData);
+      stdout.removeListener('end', onEnd);
+      exited.removeEventListener('abort', onExit);
+      o.signal?.removeEventListener('abort', onAbort);
+      // Keep draining stdout so the plugin never blocks writing to fd 1.
+      stdout.on('data', discard);
+    };
+    const fail = (err: PluginError): void => {
+      finish();
+      reject(err);
+    };
+    const onData = (chunk: Buffer): void => {
+      const nl = chunk.indexOf(10);
+      if (nl >= 0) {
+        chunks.push(chunk.subarray(0, nl));
+        finish();
+        resolve(Buffer.concat(chunks).toString('utf8'));
+        return;
+      }
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length > MAX_HANDSHAKE_LINE) {
+        const start = Buffer.concat(chunks).subarray(0, 512).toString('utf8');
+        fail(
+          new PluginError(
+            'handshake',
+            `${unrecognizedMessage(start)}\nThe plugin's first stdout line is longer than ${MAX_HANDSHAKE_LINE} bytes, ` +
+              `which no handshake line is.${stderrTail(mirror)}`,
+          ),
+        );
+      }
+    };
+    const onEnd = (): void => {
+      const partial = Buffer.concat(chunks).toString('utf8');
+      graceTimer = setTimeout(() => {
+        if (partial.trim() !== '') {
+          // go-plugin's scanner still returns an unterminated last line.
+          finish();
+          resolve(partial);
+          return;
+        }
+        const notes = pluginFileNotes(o.command, o.cwd, process.env.PATH);
+        fail(new PluginError('handshake', `${unrecognizedMessage('', { noLines: true, notes })}${stderrTail(mirror)}`));
+      }, STDOUT_CLOSED_GRACE_MS);
+    };
+    const onExit = (): void => {
+      const exit: ProcessExit = { code: child.exitCode, signal: child.signalCode };
+      const notes =
+        exit.code === 126 || exit.code === 127
+          ? `\nAdditional notes about plugin:${pluginFileNotes(o.command, o.cwd, process.env.PATH)
+              .map((n) => `\n  ${n}`)
+              .join('')}`
+          : '';
+      fail(
+        new PluginError(
+          'exited',
+          `plugin exited before we could connect: ${describeExit(exit)}${stderrTail(mirror)}${notes}`,
+          { exitCode: exit.code, signal: exit.signal },
+        ),
+      );
+    };
+    const onAbort = (): void => fail(abortError(o.signal as AbortSignal, 'plugin launch'));
+    const startTimer = setTimeout(() => {
+      fail(
+        new PluginError(
+          'timeout',
+          `timeout while waiting for plugin to start: no handshake line on stdout after ${o.startTimeout} ms. ` +
+            'Check that the plugin serves with the same magic cookie, or raise startTimeout if it starts slowly.' +
+            stderrTail(mirror),
+        ),
+      );
+    }, o.startTimeout);
+    stdout.on('data', onData);
+    stdout.once('end', onEnd);
+    exited.addEventListener('abort', onExit, { once: true });
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function checkHandshake(line: string, o: ValidLaunchOptions, mirror: StderrMirror): Handshake {
+  let handshake: Handshake;
+  try {
+    handshake = parseHandshake(line);
+  } catch (err) {
+    const e = PluginError.from(err, 'handshake');
+    if (e.message.startsWith('Unrecognized remote plugin message') && line.length <= MAX_HANDSHAKE_LINE) {
+      const notes = pluginFileNotes(o.command, o.cwd, process.env.PATH);
+      throw new PluginError('handshake', `${unrecognizedMessage(line.trim(), { notes })}${stderrTail(mirror)}`, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  checkServerVersion(handshake.protocolVersion, o.versions);
+  checkProtocol(handshake.protocol, o.allowedProtocols);
+  return handshake;
+}
+
+/**
+ * Launches a plugin and reads its handshake, as go-plugin's `Client.Start` does: builds the environment, spawns
+ * the command (stdin shared with the host, stdout and stderr piped), mirrors stderr to the logger, reads the first
+ * stdout line within `startTimeout`, and checks it. On every failure the process is killed before the promise
+ * rejects.
+ * @param options - what to launch and how
+ * @returns the running plugin process
+ * @throws PluginError `invalid_argument`, `not_found` (no such executable), `handshake`, `incompatible_version`,
+ *   `timeout`, `exited`, `aborted` or `unavailable`
+ */
+export async function launch(options: LaunchOptions): Promise<PluginProcess> {
+  const o = validateLaunchOptions(options);
+  throwIfAborted(o.signal, 'plugin launch');
+  const env = clientEnv({
+    handshake: o.handshake,
+    versions: o.versions,
+    ...(o.env !== undefined && { env: o.env }),
+    ...(o.skipHostEnv !== undefined && { skipHostEnv: o.skipHostEnv }),
+    ...(o.minPort !== undefined && { minPort: o.minPort }),
+    ...(o.maxPort !== undefined && { maxPort: o.maxPort }),
+    ...(o.unixSocketDir !== undefined && { unixSocketDir: o.unixSocketDir }),
+    ...(o.unixSocketGroup !== undefined && { unixSocketGroup: o.unixSocketGroup }),
+    ...(o.multiplexGrpc !== undefined && { multiplexGrpc: o.multiplexGrpc }),
+    ...(o.clientCert !== undefined && { clientCert: o.clientCert }),
+  });
+  const name = basename(o.command);
+
+  let child: ChildProcess;
+  try {
+    child = spawn(o.command, [...(o.args ?? [])], { cwd: o.cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
+  } catch (err) {
+    throw spawnError(err, o, env);
+  }
+  const stdout = child.stdout as Readable;
+  const stderr = child.stderr as Readable;
+  if (child.pid === undefined) {
+    const err = await new Promise<unknown>((resolve) => child.once('error', resolve));
+    await Promise.all([closeStream(stdout), closeStream(stderr)]);
+    await nextLoopTurn();
+    await nextLoopTurn();
+    throw spawnError(err, o, env);
+  }
+  const pid = child.pid;
+  // A later 'error' (a failed kill) must not crash the host.
+  child.on('error', (err) => o.logger.debug({ plugin: name, pid, error: err.message }, 'plugin process error'));
+
+  const mirror = mirrorStderr(stderr, {
+    logger: o.logger,
+    name,
+    ...(o.stderr !== undefined && { stderr: o.stderr }),
+    ...(o.logLevel !== undefined && { level: o.logLevel }),
+    ...(o.logBufferSize !== undefined && { bufferSize: o.logBufferSize }),
+  });
+
+  const exitedController = new AbortController();
+  let exitSeen: ProcessExit | undefined;
+  let stopping = false;
+  const exit = new Promise<ProcessExit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      const info: ProcessExit = { code, signal };
+      exitSeen = info;
+      void settleWithin(mirror.done, STDERR_DRAIN_MS).then(() => {
+        const failed = code !== 0 && !stopping;
+        (failed ? o.logger.error : o.logger.info).call(
+          o.logger,
+          { plugin: name, path: o.command, pid, ...(code !== null ? { code } : { signal }) },
+          'plugin process exited',
+        );
+        exitedController.abort(
+          new PluginError('exited', `plugin ${name} (pid ${pid}) exited: ${describeExit(info)}${stderrTail(mirror)}`, {
+            exitCode: code,
+            signal,
+          }),
+        );
+        resolve(info);
+      });
+    });
+  });
+
+  let released: Promise<void> | undefined;
+  const release = (): Promise<void> => {
+    released ??= (async () => {
+      await exit;
+      await Promise.all([closeStream(stdout), closeStream(stderr)]);
+      await mirror.done;
+      // libuv frees the process handle in the close phase after the exit; two turns of the loop pass it, so
+      // callers that count active handles see none of ours once kill() resolves.
+      await nextLoopTurn();
+      await nextLoopTurn();
+    })();
+    return released;
+  };
+  const signal = (sig: NodeJS.Signals): boolean => {
+    if (exitSeen !== undefined) return false;
+    if (sig === 'SIGKILL' || sig === 'SIGTERM') stopping = true;
+    try {
+      return child.kill(sig);
+    } catch {
+      return false;
+    }
+  };
+
+  let handshake: Handshake;
+  try {
+    const line = await readHandshakeLine(child, stdout, o, exitedController.signal, mirror);
+    handshake = checkHandshake(line, o, mirror);
+  } catch (err) {
+    signal('SIGKILL');
+    await release();
+    throw PluginError.from(err);
+  }
+
+  return createPluginProcess({
+    pid,
+    name,
+    handshake,
+    logger: o.logger,
+    killTimeout: o.killTimeout,
+    gracefulOnly: false,
+    exited: exitedController.signal,
+    exit,
+    hasExited: () => exitSeen !== undefined,
+    signal,
+    expectExit: () => {},
+    release,
+    reattachConfig: () => ({
+      protocol: handshake.protocol,
+      protocolVersion: handshake.protocolVersion,
+      address: { network: handshake.network, address: handshake.address },
+      pid,
+    }),
+  });
+}

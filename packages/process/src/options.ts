@@ -1,0 +1,95 @@
+import { PluginError } from '@plugwire/core';
+import type { AbortOptions, HandshakeConfig, LogLevel, Logger, ProtocolName } from '@plugwire/core';
+
+/** Options of {@link launch}. */
+export interface LaunchOptions extends AbortOptions {
+  /** The plugin executable (a path, or a name looked up in `PATH`). */
+  command: string;
+  /** Arguments for the plugin. @default [] */
+  args?: readonly string[];
+  /** Working directory of the plugin. @default the host's */
+  cwd?: string;
+  /** Environment for the plugin; comes first, so the host's and plugwire's variables win. @default {} */
+  env?: Readonly<Record<string, string>>;
+  /** Magic cookie and legacy protocol version. */
+  handshake: HandshakeConfig;
+  /** The host's plugin-set versions; the plugin must choose one of them. */
+  versions: readonly number[];
+  /** Protocols the host accepts on the handshake line. */
+  allowedProtocols: readonly ProtocolName[];
+  /** How long to wait for the handshake line, in ms. @default 60000 */
+  startTimeout?: number;
+  /** The host logger; plugin stderr lines and lifecycle events go here. */
+  logger: Logger;
+  /** Receives a raw copy of the plugin's stderr. @default none */
+  stderr?: NodeJS.WritableStream;
+  /** Do not pass the host's environment to the plugin. @default false */
+  skipHostEnv?: boolean;
+  /** Lowest TCP port for the plugin. @default 10000 (when both ports are unset) */
+  minPort?: number;
+  /** Highest TCP port for the plugin. @default 25000 (when both ports are unset) */
+  maxPort?: number;
+  /** Directory for the plugin's unix sockets (`PLUGIN_UNIX_SOCKET_DIR`). @default unset */
+  unixSocketDir?: string;
+  /** Group for the plugin's unix sockets (`PLUGIN_UNIX_SOCKET_GROUP`). @default unset */
+  unixSocketGroup?: string;
+  /** Ask for gRPC broker multiplexing (`PLUGIN_MULTIPLEX_GRPC=true`). @default false */
+  multiplexGrpc?: boolean;
+  /** PEM client certificate for AutoMTLS (`PLUGIN_CLIENT_CERT`). @default unset */
+  clientCert?: string;
+  /** Plugin stderr entries below this level are dropped; `off` skips parsing. @default 'trace' */
+  logLevel?: LogLevel | 'off';
+  /** Longest plugin stderr line parsed (go-plugin's `PluginLogBufferSize`). @default 65536 */
+  logBufferSize?: number;
+  /** How long `kill()` waits for the plugin to exit after the graceful step, in ms. @default 2000 */
+  killTimeout?: number;
+}
+
+/** Defaults of {@link LaunchOptions}. */
+export const DEFAULT_START_TIMEOUT = 60_000;
+/** go-plugin waits this long for a gracefully closed plugin to exit before killing it. */
+export const DEFAULT_KILL_TIMEOUT = 2_000;
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new PluginError('invalid_argument', `${name} must be a positive number of milliseconds, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** {@link LaunchOptions} with defaults applied. */
+export interface ValidLaunchOptions extends LaunchOptions {
+  startTimeout: number;
+  killTimeout: number;
+}
+
+/**
+ * Checks {@link LaunchOptions} and applies defaults.
+ * @throws PluginError `invalid_argument` naming the bad option
+ */
+export function validateLaunchOptions(options: LaunchOptions): ValidLaunchOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new PluginError('invalid_argument', 'launch() needs an options object');
+  }
+  if (typeof options.command !== 'string' || options.command === '') {
+    throw new PluginError('invalid_argument', 'command must be the path or name of the plugin executable');
+  }
+  if (options.args !== undefined && !options.args.every((a) => typeof a === 'string')) {
+    throw new PluginError('invalid_argument', 'args must be strings');
+  }
+  if (!Array.isArray(options.versions) || options.versions.length === 0) {
+    throw new PluginError('invalid_argument', 'versions must list at least one plugin protocol version');
+  }
+  if (!Array.isArray(options.allowedProtocols) || options.allowedProtocols.length === 0) {
+    throw new PluginError('invalid_argument', 'allowedProtocols must list at least one of "grpc", "netrpc"');
+  }
+  if (typeof options.logger !== 'object' || options.logger === null) {
+    throw new PluginError('invalid_argument', 'logger is required (console works)');
+  }
+  return {
+    ...options,
+    startTimeout: positive('startTimeout', options.startTimeout, DEFAULT_START_TIMEOUT),
+    killTimeout: positive('killTimeout', options.killTimeout, DEFAULT_KILL_TIMEOUT),
+  };
+}
