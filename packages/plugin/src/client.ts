@@ -59,7 +59,8 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
    * Resolves with the plugin's address.
    */
   async start(options: AbortOptions = {}): Promise<PluginAddress> {
-    return (await this.#start(options)).handshake.address;
+    const { network, address } = (await this.#start(options)).handshake;
+    return { network, address };
   }
 
   #start(options: AbortOptions): Promise<PluginProcess> {
@@ -123,7 +124,7 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
     if (!plugins) throw new PluginError('incompatible_version', `no plugin set for negotiated version ${this.#version}`);
     const o = this.#options;
     const common = {
-      address: proc.handshake.address,
+      address: { network: proc.handshake.network, address: proc.handshake.address },
       logger: this.#logger,
       exited: proc.exited,
       ...(o.syncStdout !== undefined && { syncStdout: o.syncStdout }),
