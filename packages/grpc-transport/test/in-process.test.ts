@@ -1,10 +1,25 @@
 import { PassThrough } from 'node:stream';
 import { existsSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PluginError, silentLogger, type ClientProtocol, type Logger, type ServerProtocol } from '@plugwire/core';
 import { connectGrpc, serveGrpc, type GrpcPlugin } from '../src/index.js';
 import { echoPlugin, type EchoApi } from './echo-plugin.js';
 import { Collector, listServices, socketDir, unixListener } from './support.js';
+
+/** Open sockets, servers and timers of this process, by kind. */
+function handles(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) {
+    if (/Pipe|TCP|Timeout|Immediate/.test(kind)) counts[kind] = (counts[kind] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Kinds of which more are open now than in `before`. */
+function leaksSince(before: Record<string, number>): Record<string, number> {
+  const now = handles();
+  return Object.fromEntries(Object.entries(now).filter(([kind, n]) => n > (before[kind] ?? 0)));
+}
 
 interface Harness {
   server: ServerProtocol;
@@ -177,7 +192,8 @@ describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
     expect((err as PluginError).message).toMatch(/^timeout waiting for connection info/);
   });
 
-  it('Shutdown ends done, and every socket file is gone', async () => {
+  it('Shutdown ends done, and every socket file, socket and timer is gone', async () => {
+    const before = handles();
     h = await start();
     expect(await h.api.add(1, 1)).toBe(2);
     expect(await h.api.sumOnPlugin(1, 2)).toBe(3);
@@ -189,6 +205,8 @@ describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
     expect(sockets.files()).toEqual([]);
     // close is idempotent
     await expect(h.client.close()).resolves.toBe(true);
+    // Sockets finish closing on the next turns of the event loop.
+    await vi.waitFor(() => expect(leaksSince(before)).toEqual({}));
     const after = await h.client.ping().catch((e: unknown) => e);
     expect(after).toBeInstanceOf(PluginError);
     expect((after as PluginError).code).toBe('closed');
