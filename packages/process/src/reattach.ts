@@ -55,16 +55,22 @@ function probe(config: ReattachConfig, timeoutMs: number, signal: AbortSignal | 
       socket = connect({ host: address.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(i + 1)) });
     }
     const s = socket;
+    let settled = false;
     const done = (err?: PluginError): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      s.removeAllListeners('connect');
-      s.removeAllListeners('error');
       // A late error after destroy must not go unhandled.
       s.on('error', () => {});
+      // Settle once the socket and its connect request are released, so nothing of ours outlives the call.
+      s.once('close', () =>
+        setImmediate(() => {
+          if (err) reject(err);
+          else resolve();
+        }),
+      );
       s.destroy();
-      if (err) reject(err);
-      else resolve();
     };
     const onAbort = (): void => done(abortError(signal as AbortSignal, 'reattach'));
     const timer = setTimeout(() => done(notFound(`no answer from ${network} ${address} within ${timeoutMs} ms`)), timeoutMs);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { LogLevel, Logger } from '@plugwire/core';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -62,12 +63,19 @@ export function quitOver(path: string): () => Promise<boolean> {
     });
 }
 
+/** True when no live process has this pid (a zombie waiting for a reaper counts as gone). */
 export function pidGone(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return false;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  try {
+    // Linux: "pid (comm) S ..." where S is the state; Z and X are dead.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return /\) [ZX] /.test(stat);
+  } catch {
+    return false;
   }
 }
 
@@ -93,4 +101,13 @@ export async function rejection(p: Promise<unknown>): Promise<Error & { code?: s
     return err as Error & { code?: string };
   }
   throw new Error('expected a rejection');
+}
+
+/** Waits (up to 5 s, polling) for a pid that was just killed to be gone; a process killed by another one dies asynchronously. */
+export async function waitGone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 250; i++) {
+    if (pidGone(pid)) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return pidGone(pid);
 }
