@@ -85,14 +85,22 @@ export function unaryCall<T>(
       call.cancel();
       reject(abortError(signal as AbortSignal, 'gRPC call'));
     };
-    const call = start((err, response) => {
-      signal?.removeEventListener('abort', onAbort);
-      if (settled) return;
+    let call: grpc.ClientUnaryCall;
+    try {
+      call = start((err, response) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (settled) return;
+        settled = true;
+        if (err) reject(toPluginError(err, exited));
+        else if (response === undefined) reject(new PluginError('protocol', 'the plugin answered a gRPC call without a message'));
+        else resolve(response);
+      });
+    } catch (err) {
+      // grpc-js throws synchronously for arguments it cannot use (e.g. a request its serializer rejects).
       settled = true;
-      if (err) reject(toPluginError(err, exited));
-      else if (response === undefined) reject(new PluginError('protocol', 'the plugin answered a gRPC call without a message'));
-      else resolve(response);
-    });
+      reject(PluginError.from(err, 'invalid_argument'));
+      return;
+    }
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

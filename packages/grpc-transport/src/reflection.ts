@@ -22,13 +22,12 @@ function fileDescriptorProtos(set: Uint8Array): Buffer[] {
 
 /**
  * Adds grpc.reflection.v1 and v1alpha ServerReflection to `server`, describing the built-in services (health,
- * broker, controller, stdio, reflection) and any `extraFileDescriptorProtos` (encoded FileDescriptorProtos of the
- * user's services).
+ * broker, controller, stdio, reflection) and the files of `extraDescriptorSets` (the user's services).
  * @param server - the plugin's server
- * @param extraFileDescriptorProtos - more files to describe
+ * @param extraDescriptorSets - encoded FileDescriptorSets
  */
-export function addReflection(server: grpc.Server, extraFileDescriptorProtos: readonly Uint8Array[] = []): void {
-  const files = [...fileDescriptorProtos(Buffer.from(builtinDescriptorSet, 'base64')), ...extraFileDescriptorProtos.map((f) => Buffer.from(f))];
+export function addReflection(server: grpc.Server, extraDescriptorSets: readonly Uint8Array[] = []): void {
+  const files = [Buffer.from(builtinDescriptorSet, 'base64'), ...extraDescriptorSets].flatMap((set) => fileDescriptorProtos(set));
   const definition = { 'plugwire.descriptors': { fileDescriptorProtos: files } } as unknown as PackageDefinition;
   new ReflectionService(definition).addToServer(server);
 }

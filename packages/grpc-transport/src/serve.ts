@@ -25,11 +25,11 @@ export interface ServeGrpcOptions extends ServeTransportOptions<GrpcPlugin> {
    */
   readonly maxReceiveMessageLength?: number;
   /**
-   * Encoded google.protobuf.FileDescriptorProtos of the user's services, so that gRPC reflection describes them
-   * too (the built-in services are always described).
+   * Encoded google.protobuf.FileDescriptorSets of the user's services (`protoc --include_imports
+   * --descriptor_set_out=…`), so that gRPC reflection describes them too; the built-in services are always described.
    * @default []
    */
-  readonly fileDescriptorProtos?: readonly Uint8Array[];
+  readonly reflectionDescriptorSets?: readonly Uint8Array[];
 }
 
 function validateServeGrpcOptions(options: ServeGrpcOptions): number {
@@ -99,7 +99,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
 
   try {
     server.addService(HealthService, health.implementation);
-    addReflection(server, options.fileDescriptorProtos);
+    addReflection(server, options.reflectionDescriptorSets);
     const brokerServer: GRPCBrokerServer = {
       startStream(call) {
         void broker.bind(call);

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PluginError, silentLogger, type ClientProtocol, type Logger, type ServerProtocol } from '@plugwire/core';
 import { connectGrpc, serveGrpc, type GrpcPlugin } from '../src/index.js';
 import { echoPlugin, type EchoApi } from './echo-plugin.js';
+import { echoDescriptorSet } from './gen/echo-descriptor.js';
 import { Collector, listServices, socketDir, unixListener } from './support.js';
 
 /** Open sockets, servers and timers of this process, by kind. */
@@ -170,6 +171,25 @@ describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
     ];
     expect(await listServices(`unix:${h.server.address.address}`, 'v1')).toEqual(expected);
     expect(await listServices(`unix:${h.server.address.address}`, 'v1alpha')).toEqual(expected);
+  });
+
+  it('describes the user services given as descriptor sets in reflection too', async () => {
+    const listener = await unixListener(sockets.dir);
+    const server = await serveGrpc({
+      plugins: { echo: echoPlugin() },
+      listener,
+      createListener: () => unixListener(sockets.dir),
+      logger: silentLogger,
+      reflectionDescriptorSets: [echoDescriptorSet],
+    });
+    h = { server, client: { abort() {} } } as Harness;
+    const names = await listServices(`unix:${server.address.address}`, 'v1');
+    expect(names).toContain('echo.Echo');
+    expect(names).toContain('echo.AddHelper');
+    expect(names).toContain('plugin.GRPCController');
+    await server.close();
+    await server.done;
+    expect(sockets.files()).toEqual([]);
   });
 
   it('lets the plugin call back into a service the host serves through the broker', async () => {
