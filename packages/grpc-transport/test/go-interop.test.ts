@@ -6,9 +6,10 @@ import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PluginError, silentLogger, type ClientProtocol, type Logger } from '@plugwire/core';
 import { buildGo, goSkipReason } from '../../../test/support/go.js';
-import { connectGrpc } from '../src/index.js';
+import { PassThrough } from 'node:stream';
+import { connectGrpc, serveGrpc } from '../src/index.js';
 import { echoPlugin, type EchoApi } from './echo-plugin.js';
-import { socketDir } from './support.js';
+import { socketDir, unixListener } from './support.js';
 
 interface GoPlugin {
   child: ChildProcess;
@@ -118,5 +119,47 @@ describe.skipIf(goSkipReason() !== undefined)('gRPC transport against a go-plugi
     expect(err).toBeInstanceOf(PluginError);
     expect((err as PluginError).code).toBe('exited');
     expect(await client!.close()).toBe(false);
+  });
+});
+
+describe.skipIf(goSkipReason() !== undefined)('gRPC transport serving a go-plugin v1.0.1 host', () => {
+  const sockets = socketDir();
+  afterAll(() => sockets.remove());
+
+  it('answers a Go host: ping, echo, broker callbacks both ways, Shutdown ends done and removes the socket', async () => {
+    const binary = await buildGo('grpcfix/host');
+    const pluginStdout = new PassThrough();
+    const pluginStderr = new PassThrough();
+    const server = await serveGrpc({
+      plugins: { echo: echoPlugin({ stdout: pluginStdout, stderr: pluginStderr }) },
+      listener: await unixListener(sockets.dir),
+      createListener: () => unixListener(sockets.dir),
+      stdout: pluginStdout,
+      stderr: pluginStderr,
+      logger: silentLogger,
+    });
+    // go-plugin v1.0.1 kills the reattach pid when it cannot connect: give it a decoy, never this process.
+    const decoy = spawn('sleep', ['600'], { stdio: 'ignore' });
+    const decoyExit = new Promise((resolve) => decoy.once('exit', resolve));
+    try {
+      const host = spawn(binary, [server.address.address, String(decoy.pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      host.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      host.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((resolve) => host.once('exit', resolve));
+      expect({ code, out, err: err.split('\n').filter((l) => !l.includes('"@level":"debug"') && !l.includes('[DEBUG]')).join('\n').trim() }).toEqual({
+        code: 0,
+        out: 'ok\n',
+        err: '',
+      });
+      await server.done;
+      expect(existsSync(server.address.address)).toBe(false);
+      expect(sockets.files()).toEqual([]);
+    } finally {
+      server.abort();
+      decoy.kill('SIGKILL');
+      await decoyExit;
+    }
   });
 });
