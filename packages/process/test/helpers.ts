@@ -111,3 +111,8 @@ export async function waitGone(pid: number): Promise<boolean> {
   }
   return pidGone(pid);
 }
+
+/** Two turns of the event loop: handles closed just before are then released (libuv's close phase has run). */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+}
