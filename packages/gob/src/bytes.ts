@@ -234,7 +234,8 @@ export class ByteReader {
 
   bytes(): Uint8Array {
     const n = this.count('byte count');
-    const out = this.buf.slice(this.pos, this.pos + n);
+    // A copy, and a plain Uint8Array even when the input is a Buffer (whose slice() would share memory).
+    const out = new Uint8Array(this.buf.subarray(this.pos, this.pos + n));
     this.pos += n;
     return out;
   }

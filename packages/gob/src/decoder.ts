@@ -29,12 +29,15 @@ export interface GobDecoder {
    * Decodes the next complete value, or returns `undefined` when more bytes are needed. Type definitions are
    * consumed along the way. With `type`, the wire type must be one Go would decode into that type, missing struct
    * fields get their zero values, and integers are range-checked. Throws a `PluginError` (`protocol`) on malformed
-   * input; after that the stream is unusable and every call throws the same error.
+   * input; after that the stream is unusable and every call throws the same error. A value whose wire type does
+   * not fit `type` throws too, but leaves the stream usable (the value is skipped).
    * @param type - the Go type the value is expected to have
    */
   next<T = unknown>(type?: GobType<T>): GobValue<T> | undefined;
   /** Bytes received but not yet consumed. */
   readonly buffered: number;
+  /** True once malformed input made the stream unusable. */
+  readonly failed: boolean;
 }
 
 type Shape = ReturnType<typeof wireShape>;
@@ -103,6 +106,10 @@ class StreamDecoder implements GobDecoder {
   private recorded: Uint8Array[] | undefined;
   /** Type ids defined while decoding the current value, forgotten when it has to wait for more. */
   private defined: number[] = [];
+  /** Whether the current value went on into a further message (then no error leaves the stream usable). */
+  private continued = false;
+  /** Type mismatches: the message was read whole, so the stream stays usable after one. */
+  private readonly mismatches = new WeakSet<PluginError>();
   private readonly maxMessageSize: number;
   private readonly maxDepth: number;
 
@@ -113,6 +120,10 @@ class StreamDecoder implements GobDecoder {
 
   get buffered(): number {
     return this.total;
+  }
+
+  get failed(): boolean {
+    return this.failure !== undefined;
   }
 
   push(chunk: Uint8Array): void {
@@ -139,6 +150,7 @@ class StreamDecoder implements GobDecoder {
         const expect = type === undefined ? undefined : wireShape(type);
         this.recorded = [lengthPrefix(msg.length), msg];
         this.defined = [];
+        this.continued = false;
         let value: unknown;
         try {
           value = this.topLevel(r, id, expect, type, 0);
@@ -153,6 +165,7 @@ class StreamDecoder implements GobDecoder {
         return { type: (type ?? this.schemaOf(id)) as GobType<T>, value: value as T };
       }
     } catch (err) {
+      if (err instanceof PluginError && this.mismatches.has(err) && !this.continued) throw err;
       this.failure = err instanceof PluginError ? err : gobError(String(err));
       throw this.failure;
     }
@@ -258,10 +271,18 @@ class StreamDecoder implements GobDecoder {
   }
 
   private mismatch(id: number, expect: Shape): PluginError {
-    return new PluginError(
+    const err = new PluginError(
       'protocol',
       `gob: decoding into local type ${shapeName(expect)}, received remote type ${this.wireName(id)}; the peer's Go types differ from the schema`,
     );
+    this.mismatches.add(err);
+    return err;
+  }
+
+  private outOfRange(message: string): PluginError {
+    const err = new PluginError('protocol', `gob: ${message}; the peer's Go types differ from the schema`);
+    this.mismatches.add(err);
+    return err;
   }
 
   /** The GobType a wire id stands for, so decoded interface values can be sent on again. */
@@ -464,7 +485,7 @@ class StreamDecoder implements GobDecoder {
         const v = r.int();
         if (expect !== undefined && expect.bits < 64) {
           const limit = 2 ** (expect.bits - 1);
-          if (typeof v !== 'number' || v < -limit || v >= limit) throw gobError(`value ${v} out of range for int${expect.bits}`);
+          if (typeof v !== 'number' || v < -limit || v >= limit) throw this.outOfRange(`value ${v} out of range for int${expect.bits}`);
         }
         return v;
       }
@@ -472,7 +493,7 @@ class StreamDecoder implements GobDecoder {
         if (expect !== undefined && expect.kind !== 'uint') throw this.mismatch(id, expect);
         const v = r.uint();
         if (expect !== undefined && expect.bits < 64 && (typeof v !== 'number' || v >= 2 ** expect.bits)) {
-          throw gobError(`value ${v} out of range for uint${expect.bits}`);
+          throw this.outOfRange(`value ${v} out of range for uint${expect.bits}`);
         }
         return v;
       }
@@ -513,6 +534,7 @@ class StreamDecoder implements GobDecoder {
         // Go ends the message after a definition inside an interface and resumes in the next one.
         const more = this.readMessage();
         if (more === undefined) throw NEED_MORE;
+        this.continued = true;
         r.reset(more);
       }
       id = r.smallInt('type id');

@@ -1,0 +1,175 @@
+// A Go net/rpc client over any byte stream: concurrent calls matched by Seq, one gob stream each way.
+import type { Duplex } from 'node:stream';
+import { type AbortOptions, PluginError, type Resource, abortError } from '@plugwire/core';
+import { type GobType, type GobValue, createDecoder, createEncoder } from '@plugwire/gob';
+import { RequestHeader, ResponseHeader, concatBytes } from './wire.js';
+
+/** Options of one call. */
+export interface CallOptions<R> extends AbortOptions {
+  /** Go type of the reply: checked on receipt (a Go peer's reply decodes without it too). */
+  readonly reply?: GobType<R>;
+}
+
+/** A net/rpc client (Go's `*rpc.Client`) on one connection. */
+export interface RpcClient extends Resource {
+  /**
+   * Calls `Service.Method` with `arg` (a value with its Go type, `gob.value(gob.string, 'key')`) and resolves with
+   * the reply. A server error rejects with a `PluginError` of code `remote` carrying the server's text; a lost
+   * connection with `unavailable`; a closed client with `closed`.
+   * @param serviceMethod - e.g. `Plugin.Get`
+   * @param arg - the argument and its Go type
+   * @param options - reply type and signal
+   */
+  call<R = unknown>(serviceMethod: string, arg: GobValue, options?: CallOptions<R>): Promise<R>;
+  /** Settles when the connection is gone (closed by either side, or failed). */
+  readonly closed: Promise<void>;
+}
+
+interface Pending {
+  readonly method: string;
+  readonly reply: GobType | undefined;
+  resolve(value: unknown): void;
+  reject(err: PluginError): void;
+}
+
+type ResponseValue = { ServiceMethod: string; Seq: number | bigint; Error: string };
+
+class StreamRpcClient implements RpcClient {
+  private readonly encoder = createEncoder();
+  private readonly decoder = createDecoder();
+  private readonly pending = new Map<number, Pending>();
+  private seq = 0;
+  private header: ResponseValue | undefined;
+  private failure: PluginError | undefined;
+  private markClosed!: () => void;
+  readonly closed = new Promise<void>((resolve) => {
+    this.markClosed = resolve;
+  });
+
+  constructor(private readonly stream: Duplex) {
+    stream.on('data', (chunk: Uint8Array) => this.onData(chunk));
+    stream.on('end', () =>
+      this.fail(new PluginError('unavailable', 'net/rpc: the peer closed the connection (unexpected EOF); the plugin may have exited')),
+    );
+    stream.on('error', (err: Error) =>
+      this.fail(new PluginError('unavailable', `net/rpc: connection failed: ${err.message}`, { cause: err })),
+    );
+    stream.on('close', () => {
+      this.fail(new PluginError('unavailable', 'net/rpc: the connection is shut down'));
+      this.markClosed();
+    });
+  }
+
+  call<R = unknown>(serviceMethod: string, arg: GobValue, options: CallOptions<R> = {}): Promise<R> {
+    if (this.failure) return Promise.reject(this.failure);
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(abortError(signal, `call ${serviceMethod}`));
+    this.seq += 1;
+    const seq = this.seq;
+    let bytes: Uint8Array;
+    try {
+      const head = this.encoder.encode(RequestHeader, { ServiceMethod: serviceMethod, Seq: seq });
+      bytes = concatBytes(head, this.encoder.encode(arg.type, arg.value));
+    } catch (err) {
+      return Promise.reject(PluginError.from(err, 'invalid_argument'));
+    }
+    return new Promise<R>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.pending.delete(seq);
+        reject(abortError(signal as AbortSignal, `call ${serviceMethod}`));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(seq, {
+        method: serviceMethod,
+        reply: options.reply,
+        resolve: (v) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(v as R);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      });
+      this.stream.write(bytes);
+    });
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.failure) return;
+    this.decoder.push(chunk);
+    try {
+      for (;;) {
+        if (this.header === undefined) {
+          const h = this.decoder.next(ResponseHeader);
+          if (h === undefined) return;
+          this.header = h.value;
+        }
+        const header = this.header;
+        const call = typeof header.Seq === 'number' ? this.pending.get(header.Seq) : undefined;
+        let body;
+        try {
+          body = this.decoder.next(header.Error === '' ? call?.reply : undefined);
+        } catch (err) {
+          // A reply of the wrong Go type fails that call only, when the stream is still in step.
+          const e = PluginError.from(err, 'protocol');
+          if (call === undefined || this.decoder.failed) throw e;
+          this.settle(header, () => call.reject(e));
+          continue;
+        }
+        if (body === undefined) return;
+        const value = body.value;
+        if (call === undefined) {
+          this.header = undefined; // a reply to a cancelled call: dropped, as Go drops unknown Seqs
+          continue;
+        }
+        if (header.Error !== '') this.settle(header, () => call.reject(new PluginError('remote', header.Error)));
+        else this.settle(header, () => call.resolve(value));
+      }
+    } catch (err) {
+      const e = PluginError.from(err, 'protocol');
+      this.fail(e);
+      this.stream.destroy();
+    }
+  }
+
+  private settle(header: ResponseValue, action: () => void): void {
+    this.header = undefined;
+    if (typeof header.Seq === 'number') this.pending.delete(header.Seq);
+    action();
+  }
+
+  private fail(err: PluginError): void {
+    if (!this.failure) this.failure = err;
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(this.failure);
+  }
+
+  async close(): Promise<void> {
+    this.fail(new PluginError('closed', 'net/rpc: the client was closed (connection is shut down)'));
+    if (!this.stream.destroyed) {
+      if (!this.stream.writableEnded) this.stream.end();
+      this.stream.destroy();
+    }
+    this.markClosed();
+  }
+
+  abort(reason?: unknown): void {
+    this.fail(reason instanceof PluginError ? reason : new PluginError('closed', 'net/rpc: the client was aborted', { cause: reason }));
+    this.stream.destroy();
+    this.markClosed();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * A net/rpc client on `stream` (Go's `rpc.NewClient(conn)`): one gob encoder and decoder for the connection.
+ * @param stream - a connected byte stream (a yamux stream, a socket)
+ */
+export function createRpcClient(stream: Duplex): RpcClient {
+  return new StreamRpcClient(stream);
+}
