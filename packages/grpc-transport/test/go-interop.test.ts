@@ -89,7 +89,7 @@ describe.skipIf(goSkipReason() !== undefined)('gRPC transport against a go-plugi
     const err = await api.echo(Buffer.alloc(5 * 1024 * 1024)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PluginError);
     expect((err as PluginError).grpcStatus).toBe(8);
-    await vi.waitFor(() => expect(warnings).toContain('stdio service not available, stdout/stderr syncing unavailable'));
+    await vi.waitFor(() => expect(warnings).toContain('stdio service not available, stdout/stderr syncing unavailable'), { timeout: 20_000 });
   });
 
   it('lets the Go plugin call back into a service the host serves through the broker, and the host dial the plugin', async () => {

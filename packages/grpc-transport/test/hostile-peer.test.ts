@@ -60,7 +60,7 @@ describe('gRPC transport, host side, facing a hostile plugin', () => {
       expect((err as PluginError).code).toBe('protocol');
       expect((err as PluginError).message).toMatch(message);
     }
-    await vi.waitFor(() => expect(received).toHaveLength(1));
+    await vi.waitFor(() => expect(received).toHaveLength(1), { timeout: 20_000 });
     expect(received[0]!.serviceId).toBe(4);
     expect(received[0]!.knock).toMatchObject({ knock: true, ack: true });
     expect(received[0]!.knock!.error).not.toBe('');
@@ -95,7 +95,7 @@ describe('gRPC transport, host side, facing a hostile plugin', () => {
     const logger: Logger = { ...silentLogger, warn: (_f, m) => warnings.push(m), error: (_f, m) => errors.push(m) };
     const stdout = new Collector();
     client = await connectGrpc({ address: { network: 'unix', address: path }, plugins: {}, logger, syncStdout: stdout });
-    await vi.waitFor(() => expect(errors).toContain('error receiving plugin stdio data'));
+    await vi.waitFor(() => expect(errors).toContain('error receiving plugin stdio data'), { timeout: 20_000 });
     expect(stdout.text()).toBe('good\n');
     expect(warnings).toContain('unknown channel, dropping');
     const ping = await client.ping().catch((e: unknown) => e);

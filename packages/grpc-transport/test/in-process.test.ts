@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PluginError, silentLogger, type ClientProtocol, type Logger, type ServerProtocol } from '@plugwire/core';
@@ -138,6 +138,36 @@ describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
     expect(Buffer.concat(stdout.chunks).equals(payload)).toBe(true);
   });
 
+  it('pauses mirroring while the host target is full and loses nothing', async () => {
+    const pluginStdout = new PassThrough();
+    const listener = await unixListener(sockets.dir);
+    const server = await serveGrpc({ plugins: {}, listener, createListener: () => unixListener(sockets.dir), stdout: pluginStdout, logger: silentLogger });
+    const received: Buffer[] = [];
+    let pending = 0;
+    let maxPending = 0;
+    // A target that is always full: every write must wait for its callback.
+    const slow = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _enc, cb) {
+        received.push(Buffer.from(chunk));
+        maxPending = Math.max(maxPending, ++pending);
+        setImmediate(() => {
+          pending--;
+          cb();
+        });
+      },
+    });
+    const client = await connectGrpc({ address: server.address, plugins: {}, logger: silentLogger, syncStdout: slow });
+    h = { server, client } as Harness;
+    const payload = Buffer.from(Array.from({ length: 256 * 1024 }, (_, i) => i % 253));
+    pluginStdout.write(payload);
+    await vi.waitFor(() => expect(Buffer.concat(received).length).toBe(payload.length), { timeout: 20_000 });
+    expect(Buffer.concat(received).equals(payload)).toBe(true);
+    // The host never piled writes onto the full target.
+    expect(maxPending).toBe(1);
+    await client.close();
+  });
+
   it('reports dispense errors with go-plugin texts', async () => {
     h = await start();
     const unknown = await h.client.dispense('nope').catch((e: unknown) => e);
@@ -226,7 +256,7 @@ describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
     // close is idempotent
     await expect(h.client.close()).resolves.toBe(true);
     // Sockets finish closing on the next turns of the event loop.
-    await vi.waitFor(() => expect(leaksSince(before)).toEqual({}));
+    await vi.waitFor(() => expect(leaksSince(before)).toEqual({}), { timeout: 20_000 });
     const after = await h.client.ping().catch((e: unknown) => e);
     expect(after).toBeInstanceOf(PluginError);
     expect((after as PluginError).code).toBe('closed');
