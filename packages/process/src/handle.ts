@@ -25,6 +25,14 @@ export interface ProcessControl {
   reattachConfig(): ReattachConfig;
 }
 
+/**
+ * How long the graceful step itself may take: a transport's close may first have to connect, so it gets at least
+ * 5 s; a hung close then counts as a refusal and the plugin is killed.
+ */
+function gracefulLimit(killTimeout: number): number {
+  return Math.max(killTimeout, 5_000);
+}
+
 /** Runs the transport's graceful close, bounded by `ms`; failure or no answer counts as `false`. */
 async function runGraceful(graceful: () => Promise<boolean>, ms: number, logger: Logger, name: string): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -60,13 +68,13 @@ export function createPluginProcess(c: ProcessControl): PluginProcess {
   const stop = async (graceful: (() => Promise<boolean>) | undefined): Promise<void> => {
     try {
       if (c.gracefulOnly) {
-        if (graceful && !c.hasExited()) await runGraceful(graceful, c.killTimeout, c.logger, c.name);
+        if (graceful && !c.hasExited()) await runGraceful(graceful, gracefulLimit(c.killTimeout), c.logger, c.name);
         return;
       }
       if (c.hasExited()) return;
       let acknowledged: boolean;
       if (graceful) {
-        acknowledged = await runGraceful(graceful, c.killTimeout, c.logger, c.name);
+        acknowledged = await runGraceful(graceful, gracefulLimit(c.killTimeout), c.logger, c.name);
       } else {
         // Without a transport to close, SIGTERM is the graceful request.
         acknowledged = c.signal('SIGTERM');

@@ -51,7 +51,8 @@ export interface PluginProcess extends Resource {
    * Stops the plugin; idempotent. Runs `graceful` (the transport's close; `true` means the plugin acknowledged)
    * or, without it, sends SIGTERM; waits up to `killTimeout` (2 s) for the exit; then SIGKILLs it and logs
    * `plugin failed to exit gracefully`. Resolves when the process is gone and every pipe, timer and listener is
-   * released. A `graceful` that reports `false` or fails leads straight to SIGKILL, as in go-plugin.
+   * released. A `graceful` that reports `false`, fails, or takes longer than `max(killTimeout, 5 s)` leads
+   * straight to SIGKILL, as in go-plugin.
    */
   kill(graceful?: () => Promise<boolean>): Promise<void>;
   /** What {@link reattach} needs to find this plugin again. */
