@@ -55,6 +55,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
   let lastId = 0;
   let stream: BrokerStream | undefined;
   let closedReason: PluginError | undefined;
+  let streamLost: PluginError | undefined;
   let closing: Promise<void> | undefined;
   const pending = new Map<number, Pending>();
   const queue: QueuedSend[] = [];
@@ -89,8 +90,10 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      // Until the host opens StartStream there is nowhere to send: wait, as go-plugin does.
+      // Until the host opens StartStream there is nowhere to send: wait, as go-plugin does. Once the stream
+      // is gone (the peer has no GRPCBroker, or dropped it) waiting could never end.
       if (stream) write(stream, item);
+      else if (streamLost) item.reject(streamLost);
       else queue.push(item);
     });
   };
@@ -233,6 +236,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
         return Promise.resolve();
       }
       stream = s;
+      streamLost = undefined;
       for (const item of queue.splice(0)) write(s, item);
       return new Promise<void>((resolve) => {
         let finished = false;
@@ -240,7 +244,11 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
           if (finished) return;
           finished = true;
           s.off('data', receive);
-          if (stream === s) stream = undefined;
+          if (stream === s) {
+            stream = undefined;
+            streamLost = new PluginError('unavailable', 'the gRPC broker stream to the other side ended; brokered connections cannot be announced');
+            for (const item of queue.splice(0)) item.reject(streamLost);
+          }
           // The plugin ends its half when the host ends or drops the stream.
           if (!('cancel' in s)) s.end();
           resolve();

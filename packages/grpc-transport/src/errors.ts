@@ -34,14 +34,19 @@ function codeFor(status: number, details: string): PluginErrorCode {
  * fired (or the call was cancelled because the plugin exited), `unavailable` for UNAVAILABLE and CANCELLED, `timeout` for
  * DEADLINE_EXCEEDED, `unimplemented` for UNIMPLEMENTED, `remote` for every other status.
  * @param err - the error a generated client passed to its callback or emitted
- * @param exited - the `signal` handed to `grpcClient`; when it fired, the error is reported as `exited`
+ * @param exited - the `signal` handed to `grpcClient`; when it fired, a lost call is reported with its reason's code
+ *   (`exited`, or `closed` after `close()`), or `exited` for a reason that is not a PluginError
  */
 export function toPluginError(err: unknown, exited?: AbortSignal): PluginError {
   if (err instanceof PluginError) return err;
   if (!isServiceError(err)) return PluginError.from(err);
   const details = err.details;
   let code = codeFor(err.code, details);
-  if (exited?.aborted && code !== 'remote' && code !== 'unimplemented') code = 'exited';
+  if (exited?.aborted && (code === 'unavailable' || code === 'closed' || code === 'exited')) {
+    // The call was lost because the connection ended: say why it ended.
+    const reason: unknown = exited.reason;
+    code = reason instanceof PluginError ? reason.code : 'exited';
+  }
   const what =
     code === 'exited'
       ? 'the plugin process exited before the call completed; restart the plugin'

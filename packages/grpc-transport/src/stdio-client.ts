@@ -32,7 +32,8 @@ export function mirrorStdio(channel: grpc.Channel, stdout: Writable | undefined,
       logger.warn({ channel: msg.channel }, 'unknown channel, dropping');
       return;
     }
-    if (!target || msg.data.length === 0) return;
+    // A target the user already ended or destroyed would throw or emit 'error' on write.
+    if (!target || msg.data.length === 0 || target.destroyed || target.writableEnded) return;
     if (!target.write(msg.data)) {
       waiting++;
       call.pause();

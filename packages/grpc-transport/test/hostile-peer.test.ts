@@ -94,7 +94,14 @@ describe('gRPC transport, host side, facing a hostile plugin', () => {
     const errors: string[] = [];
     const logger: Logger = { ...silentLogger, warn: (_f, m) => warnings.push(m), error: (_f, m) => errors.push(m) };
     const stdout = new Collector();
-    client = await connectGrpc({ address: { network: 'unix', address: path }, plugins: {}, logger, syncStdout: stdout });
+    client = await connectGrpc({
+      address: { network: 'unix', address: path },
+      plugins: { probe: { grpcServer: () => {}, grpcClient: (broker: GrpcBroker) => broker } },
+      logger,
+      syncStdout: stdout,
+      brokerSocketDir: sockets.dir,
+    });
+    const broker = (await client.dispense('probe')) as GrpcBroker;
     await vi.waitFor(() => expect(errors).toContain('error receiving plugin stdio data'), { timeout: 20_000 });
     expect(stdout.text()).toBe('good\n');
     expect(warnings).toContain('unknown channel, dropping');
@@ -102,6 +109,12 @@ describe('gRPC transport, host side, facing a hostile plugin', () => {
     expect(ping).toBeInstanceOf(PluginError);
     expect((ping as PluginError).code).toBe('unimplemented');
     expect((ping as PluginError).grpcStatus).toBe(12);
+    // No GRPCBroker on this plugin either (its StartStream failed before the ping did): announcing a brokered
+    // server fails instead of waiting forever, and leaves no socket behind.
+    const accept = await broker.acceptAndServe(broker.nextId(), () => {}).catch((e: unknown) => e);
+    expect(accept).toBeInstanceOf(PluginError);
+    expect((accept as PluginError).code).toBe('unavailable');
+    expect(sockets.files().filter((f) => f.startsWith('plugin'))).toEqual([]);
     // A plugin without GRPCController cannot be asked to stop.
     await expect(client.close()).resolves.toBe(false);
   });

@@ -289,6 +289,17 @@ describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
     await expect(h.client.close()).resolves.toBe(false);
   });
 
+  it('rejects a pending call with `aborted` when the host aborts the connection', async () => {
+    h = await start();
+    const pending = h.api.hang().catch((e: unknown) => e);
+    await h.client.ping();
+    h.client.abort();
+    const err = await pending;
+    expect(err).toBeInstanceOf(PluginError);
+    expect((err as PluginError).code).toBe('aborted');
+    await expect(h.client.close()).resolves.toBe(false);
+  });
+
   it('ping and dispense honour an aborted signal', async () => {
     h = await start();
     const c = new AbortController();
