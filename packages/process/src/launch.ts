@@ -15,7 +15,8 @@ import {
 import type { Handshake } from '@plugwire/handshake';
 import { mirrorStderr } from '@plugwire/logging';
 import type { StderrMirror } from '@plugwire/logging';
-import { pluginFileNotes } from './diagnose.js';
+import { verifyChecksum } from './checksum.js';
+import { pluginFileNotes, resolveCommand } from './diagnose.js';
 import { createPluginProcess } from './handle.js';
 import { validateLaunchOptions } from './options.js';
 import type { LaunchOptions, ValidLaunchOptions } from './options.js';
@@ -191,8 +192,8 @@ function checkHandshake(line: string, o: ValidLaunchOptions, mirror: StderrMirro
  * rejects.
  * @param options - what to launch and how
  * @returns the running plugin process
- * @throws PluginError `invalid_argument`, `not_found` (no such executable), `handshake`, `incompatible_version`,
- *   `timeout`, `exited`, `aborted` or `unavailable`
+ * @throws PluginError `invalid_argument`, `not_found` (no such executable), `checksum`, `handshake`,
+ *   `incompatible_version`, `timeout`, `exited`, `aborted` or `unavailable`
  */
 export async function launch(options: LaunchOptions): Promise<PluginProcess> {
   const o = validateLaunchOptions(options);
@@ -210,6 +211,13 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
     ...(o.clientCert !== undefined && { clientCert: o.clientCert }),
   });
   const name = basename(o.command);
+  if (o.secureConfig !== undefined) {
+    const file = resolveCommand(o.command, o.cwd, env.PATH);
+    if (file === undefined) {
+      throw new PluginError('not_found', `plugin executable ${o.command} not found in PATH; check the command`);
+    }
+    await verifyChecksum(file, o.secureConfig, o.signal ? { signal: o.signal } : {});
+  }
 
   let child: ChildProcess;
   try {

@@ -1,5 +1,6 @@
 import { PluginError } from '@plugwire/core';
 import type { AbortOptions, HandshakeConfig, LogLevel, Logger, ProtocolName } from '@plugwire/core';
+import type { SecureConfig } from './checksum.js';
 
 /** Options of {@link launch}. */
 export interface LaunchOptions extends AbortOptions {
@@ -43,6 +44,8 @@ export interface LaunchOptions extends AbortOptions {
   logBufferSize?: number;
   /** How long `kill()` waits for the plugin to exit after the graceful step, in ms. @default 2000 */
   killTimeout?: number;
+  /** Verify the plugin binary's checksum before running it (go-plugin's `SecureConfig`). @default no check */
+  secureConfig?: SecureConfig;
 }
 
 /** Defaults of {@link LaunchOptions}. */

@@ -236,3 +236,29 @@ describe('launch', () => {
     expect(err.message).toMatch(/built for another architecture/);
   });
 });
+
+describe('launch with secureConfig', () => {
+  it('runs a plugin whose checksum matches and refuses one that does not, without spawning it', async () => {
+    const { createHash } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    const { logger } = recorder();
+    const script = join(scratch, 'checked-plugin.sh');
+    writeFileSync(script, '#!/bin/sh\necho "1|1|unix|/tmp/x.sock|netrpc|"\nexec sleep 30\n');
+    chmodSync(script, 0o755);
+    const digest = createHash('sha256').update(readFileSync(script)).digest('hex');
+    const ok = await launch({ ...options('serve', logger), command: script, args: [], secureConfig: { hash: 'sha256', checksum: digest } });
+    expect(ok.handshake.address).toBe('/tmp/x.sock');
+    await ok.kill();
+    const before = resources();
+    const bad = await rejection(
+      launch({ ...options('serve', logger), command: script, args: [], secureConfig: { hash: 'sha256', checksum: '00'.repeat(32) } }),
+    );
+    expect(bad.code).toBe('checksum');
+    expect(bad.message).toMatch(/^checksums did not match/);
+    const none = await rejection(launch({ ...options('serve', logger), command: script, args: [], secureConfig: { hash: 'sha256', checksum: '' } }));
+    expect(none.message).toMatch(/^no checksum provided/);
+    const noHash = await rejection(launch({ ...options('serve', logger), command: script, args: [], secureConfig: { hash: '', checksum: digest } }));
+    expect(noHash.message).toMatch(/^no hash implementation provided/);
+    expectNoLeaks(before);
+  });
+});
