@@ -1,5 +1,6 @@
 import { PassThrough, Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PluginError, silentLogger, type ClientProtocol, type Logger, type ServerProtocol } from '@plugwire/core';
 import { connectGrpc, serveGrpc, type GrpcPlugin } from '../src/index.js';
@@ -95,6 +96,26 @@ describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
     expect((err as PluginError).code).toBe('remote');
     expect((err as PluginError).grpcStatus).toBe(8); // RESOURCE_EXHAUSTED
     expect(await h.api.echo(Buffer.from('still fine'))).toEqual(Buffer.from('still fine'));
+  });
+
+  it('works over a TCP listener on 127.0.0.1 too', async () => {
+    const tcp = createServer();
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    const { port } = tcp.address() as AddressInfo;
+    const listener = {
+      server: tcp,
+      address: { network: 'tcp' as const, address: `127.0.0.1:${port}` },
+      close: () => new Promise<void>((resolve) => tcp.close(() => resolve())),
+    };
+    const server = await serveGrpc({ plugins: { echo: echoPlugin() }, listener, createListener: () => unixListener(sockets.dir), logger: silentLogger });
+    const client = await connectGrpc({ address: server.address, plugins: { echo: echoPlugin() }, logger: silentLogger, brokerSocketDir: sockets.dir });
+    h = { server, client } as Harness;
+    const api = (await client.dispense('echo')) as EchoApi;
+    expect((await api.echo(Buffer.from('over tcp'))).toString()).toBe('over tcp');
+    expect(await api.add(1, 2)).toBe(3);
+    await expect(client.close()).resolves.toBe(true);
+    await server.done;
+    expect(tcp.listening).toBe(false);
   });
 
   it('pings through the health service', async () => {
