@@ -4,3 +4,7 @@ export { createRpcClient } from './rpc-client.js';
 export type { CallOptions, RpcClient } from './rpc-client.js';
 export { serveRpc, serveRpcServices } from './rpc-server.js';
 export type { RpcServer, ServeRpcOptions } from './rpc-server.js';
+export { acceptAndServe, dialRpc } from './plugin.js';
+export type { NetRpcPlugin } from './plugin.js';
+export { connectNetRpc } from './connect.js';
+export { serveNetRpc } from './serve.js';

@@ -1,5 +1,6 @@
 // A Go net/rpc client over any byte stream: concurrent calls matched by Seq, one gob stream each way.
 import type { Duplex } from 'node:stream';
+import { closeStream } from './close-stream.js';
 import { type AbortOptions, PluginError, type Resource, abortError } from '@plugwire/core';
 import { type GobType, type GobValue, createDecoder, createEncoder } from '@plugwire/gob';
 import { RequestHeader, ResponseHeader, concatBytes } from './wire.js';
@@ -148,10 +149,7 @@ class StreamRpcClient implements RpcClient {
 
   async close(): Promise<void> {
     this.fail(new PluginError('closed', 'net/rpc: the client was closed (connection is shut down)'));
-    if (!this.stream.destroyed) {
-      if (!this.stream.writableEnded) this.stream.end();
-      this.stream.destroy();
-    }
+    await closeStream(this.stream);
     this.markClosed();
   }
 

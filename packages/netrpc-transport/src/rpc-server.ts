@@ -1,6 +1,7 @@
 // A Go net/rpc server over any byte stream: reads request headers and bodies, runs calls concurrently (as Go runs
 // each in its own goroutine) and answers each with a response header and body.
 import type { Duplex } from 'node:stream';
+import { closeStream } from './close-stream.js';
 import { PluginError, type Resource } from '@plugwire/core';
 import { type GobType, createDecoder, createEncoder } from '@plugwire/gob';
 import type { AnyNetRpcMethod, NetRpcService } from './service.js';
@@ -158,10 +159,7 @@ class StreamRpcServer implements RpcServer {
 
   async close(): Promise<void> {
     this.finish(new PluginError('closed', 'net/rpc: the server was closed'));
-    if (!this.stream.destroyed) {
-      if (!this.stream.writableEnded) this.stream.end();
-      this.stream.destroy();
-    }
+    await closeStream(this.stream);
   }
 
   abort(reason?: unknown): void {

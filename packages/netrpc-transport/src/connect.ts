@@ -1,0 +1,159 @@
+// The host side of go-plugin's netrpc protocol (go-plugin's RPCClient): yamux client over the plugin's socket,
+// control/stdout/stderr streams, Control.Ping/Quit, Dispenser.Dispense and brokered Plugin connections.
+import { type Socket, connect as netConnect } from 'node:net';
+import {
+  type AbortOptions,
+  type ClientProtocol,
+  type ConnectTransportOptions,
+  PluginError,
+  abortError,
+  throwIfAborted,
+} from '@plugwire/core';
+import { type MuxBroker, createMuxBroker } from '@plugwire/broker';
+import { gob } from '@plugwire/gob';
+import { type YamuxSession, type YamuxStream, createSession } from '@plugwire/yamux';
+import { ControlArg, ControlReply, DispenseArg, DispenseReply, NETRPC_UNSUPPORTED, unknownPluginText } from './control.js';
+import type { NetRpcPlugin } from './plugin.js';
+import { type RpcClient, createRpcClient } from './rpc-client.js';
+
+/** Connects a socket to the plugin's address, honouring `signal`. */
+export async function dialAddress(address: ConnectTransportOptions<unknown>['address'], options: AbortOptions = {}): Promise<Socket> {
+  throwIfAborted(options.signal, 'connect to the plugin');
+  let socket: Socket;
+  if (address.network === 'unix') socket = netConnect({ path: address.address });
+  else {
+    const colon = address.address.lastIndexOf(':');
+    socket = netConnect({ host: address.address.slice(0, colon), port: Number(address.address.slice(colon + 1)) });
+  }
+  return new Promise<Socket>((resolve, reject) => {
+    const onAbort = (): void => {
+      socket.destroy();
+      cleanup();
+      reject(abortError(options.signal as AbortSignal, 'connect to the plugin'));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(new PluginError('unavailable', `cannot connect to the plugin at ${address.network}:${address.address}: ${err.message}`, { cause: err }));
+    };
+    const onConnect = (): void => {
+      cleanup();
+      resolve(socket);
+    };
+    const cleanup = (): void => {
+      options.signal?.removeEventListener('abort', onAbort);
+      socket.off('error', onError);
+      socket.off('connect', onConnect);
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', onError);
+    socket.once('connect', onConnect);
+  });
+}
+
+class NetRpcClientProtocol implements ClientProtocol {
+  readonly protocol = 'netrpc' as const;
+  private closing: Promise<boolean> | undefined;
+  private lost = false;
+  private readonly clients = new Set<RpcClient>();
+
+  constructor(
+    private readonly options: ConnectTransportOptions<NetRpcPlugin>,
+    private readonly session: YamuxSession,
+    private readonly streams: readonly YamuxStream[],
+    private readonly control: RpcClient,
+    readonly broker: MuxBroker,
+  ) {
+    void session.closed.then(() => {
+      if (this.closing === undefined) this.lost = true;
+    });
+    const exited = options.exited;
+    if (exited !== undefined) {
+      const onExit = (): void => this.abort(exited.reason ?? new PluginError('exited', 'the plugin process exited'));
+      if (exited.aborted) onExit();
+      else {
+        exited.addEventListener('abort', onExit, { once: true });
+        void session.closed.then(() => exited.removeEventListener('abort', onExit));
+      }
+    }
+  }
+
+  async dispense(name: string, options: AbortOptions = {}): Promise<unknown> {
+    const definition = Object.hasOwn(this.options.plugins, name) ? this.options.plugins[name] : undefined;
+    if (definition === undefined) throw new PluginError('not_found', unknownPluginText(name));
+    const client = definition.client;
+    if (client === undefined) throw new PluginError('unimplemented', `${NETRPC_UNSUPPORTED} (plugin ${name} has no netrpc client)`);
+    const id = await this.control.call('Dispenser.Dispense', gob.value(DispenseArg, name), { ...options, reply: DispenseReply });
+    const stream = await this.broker.dial(id, options);
+    const rpc = createRpcClient(stream);
+    this.clients.add(rpc);
+    void rpc.closed.then(() => this.clients.delete(rpc));
+    return client.call(definition, this.broker, rpc);
+  }
+
+  async ping(options: AbortOptions = {}): Promise<void> {
+    await this.control.call('Control.Ping', gob.value(ControlArg, true), { ...options, reply: ControlReply });
+  }
+
+  close(): Promise<boolean> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<boolean> {
+    let graceful = !this.lost;
+    if (graceful) {
+      try {
+        await this.control.call('Control.Quit', gob.value(ControlArg, true), { reply: ControlReply });
+      } catch (err) {
+        // A Go plugin often exits before its reply is out: EOF after Quit still means it is shutting down.
+        graceful = err instanceof PluginError && err.code === 'unavailable';
+      }
+    }
+    await Promise.allSettled([...this.clients].map((c) => c.close()));
+    await this.control.close();
+    for (const s of this.streams) s.unpipe();
+    await Promise.allSettled(this.streams.map((s) => s.close()));
+    await this.broker.close();
+    await this.session.close();
+    return graceful;
+  }
+
+  abort(reason?: unknown): void {
+    const err = reason instanceof PluginError ? reason : new PluginError('closed', 'the netrpc connection was aborted', { cause: reason });
+    this.closing ??= Promise.resolve(false);
+    for (const c of this.clients) c.abort(err);
+    this.control.abort(err);
+    this.session.abort(err);
+    void this.broker.close().catch(() => undefined);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * Connects to a plugin serving netrpc (go-plugin's `RPCClient`): dials its address, runs a yamux client session,
+ * opens the control, stdout and stderr streams in that order (mirroring the latter two into `syncStdout` /
+ * `syncStderr`) and starts the broker.
+ * @param options - address, plugin set, logger, sync targets, exit signal
+ */
+export async function connectNetRpc(options: ConnectTransportOptions<NetRpcPlugin>): Promise<ClientProtocol> {
+  const socket = await dialAddress(options.address, options);
+  const session = createSession(socket, 'client', { logger: options.logger });
+  try {
+    const control = await session.open(options);
+    const stdout = await session.open(options);
+    const stderr = await session.open(options);
+    if (options.syncStdout) stdout.pipe(options.syncStdout, { end: false });
+    else stdout.resume();
+    if (options.syncStderr) stderr.pipe(options.syncStderr, { end: false });
+    else stderr.resume();
+    const broker = createMuxBroker(session);
+    broker.run();
+    return new NetRpcClientProtocol(options, session, [control, stdout, stderr], createRpcClient(control), broker);
+  } catch (err) {
+    session.abort(err);
+    throw PluginError.from(err, 'unavailable');
+  }
+}
