@@ -26,7 +26,7 @@ import { settleWithin } from './wait.js';
 // After the process exits, how long its stderr may take to drain (a grandchild can hold the pipe open).
 const STDERR_DRAIN_MS = 1_000;
 // After stdout closes without a line, how long to wait for the exit that usually follows.
-const STDOUT_CLOSED_GRACE_MS = 500;
+const STDOUT_CLOSED_GRACE_MS = 2_000;
 
 function describeExit(exit: ProcessExit): string {
   return exit.signal !== null ? `killed by signal ${exit.signal}` : `exit status ${String(exit.code)}`;

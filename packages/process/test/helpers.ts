@@ -46,6 +46,8 @@ export function options(mode: string, logger: Logger, extra: Partial<LaunchOptio
     versions: [1],
     allowedProtocols: ['netrpc', 'grpc'],
     logger,
+    // Generous, so a loaded machine never turns a graceful exit into a SIGKILL; tests of SIGKILL set it low.
+    killTimeout: 10_000,
     ...extra,
   };
 }

@@ -32,6 +32,7 @@ describe.skipIf(goSkipReason() !== undefined)('interop with go-plugin v1.0.1', (
     versions: [1, 2],
     allowedProtocols: ['netrpc', 'grpc'],
     logger: recorder().logger,
+    killTimeout: 10_000,
     ...extra,
   });
 

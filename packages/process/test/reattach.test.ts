@@ -9,7 +9,7 @@ describe('reattach', () => {
     const before = resources();
     const { logger } = recorder();
     const launched = await launch(options('serve', logger));
-    const p = await reattach(launched.reattachConfig(), { logger });
+    const p = await reattach(launched.reattachConfig(), { logger, killTimeout: 10_000 });
     expect(p.pid).toBe(launched.pid);
     expect(p.handshake).toEqual(launched.handshake);
     expect(p.reattachConfig()).toEqual(launched.reattachConfig());
