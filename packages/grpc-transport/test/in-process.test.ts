@@ -1,10 +1,13 @@
 import { PassThrough, Writable } from 'node:stream';
+import * as grpc from '@grpc/grpc-js';
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PluginError, silentLogger, type ClientProtocol, type Logger, type ServerProtocol } from '@plugwire/core';
 import { connectGrpc, serveGrpc, type GrpcPlugin } from '../src/index.js';
 import { echoPlugin, type EchoApi } from './echo-plugin.js';
+import { GRPCStdioClient } from '../src/gen/grpc_stdio.js';
+import { HealthCheckResponse_ServingStatus, HealthClient } from '../src/gen/grpc/health/v1/health.js';
 import { echoDescriptorSet } from './gen/echo-descriptor.js';
 import { Collector, listServices, socketDir, unixListener } from './support.js';
 
@@ -116,6 +119,30 @@ describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
     await expect(client.close()).resolves.toBe(true);
     await server.done;
     expect(tcp.listening).toBe(false);
+  });
+
+  it('serves one stdio reader at a time and health Watch, as grpc-go does', async () => {
+    h = await start();
+    const channel = new grpc.Channel(`unix:${h.server.address.address}`, grpc.credentials.createInsecure(), {});
+    try {
+      const second = new GRPCStdioClient('unused', grpc.credentials.createInsecure(), { channelOverride: channel }).streamStdio({});
+      const status = await new Promise<grpc.ServiceError>((resolve) => second.on('error', resolve));
+      expect(status.code).toBe(grpc.status.FAILED_PRECONDITION);
+      const health = new HealthClient('unused', grpc.credentials.createInsecure(), { channelOverride: channel });
+      const watch = health.watch({ service: 'plugin' });
+      const first = await new Promise<{ status: number }>((resolve) => watch.once('data', resolve));
+      expect(first.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+      watch.on('error', () => {}); // the CANCELLED status of our own cancel
+      watch.cancel();
+      const unknown = await new Promise<grpc.ServiceError>((resolve) => health.check({ service: 'other' }, (err) => resolve(err!)));
+      expect(unknown.code).toBe(grpc.status.NOT_FOUND);
+    } finally {
+      channel.close();
+    }
+    // The host's own stdio stream was not disturbed.
+    await h.api.print('after\n');
+    await h.client.close();
+    expect(h.stdout.text()).toBe('after\n');
   });
 
   it('pings through the health service', async () => {
