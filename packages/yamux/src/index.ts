@@ -1,1 +1,10 @@
-export {};
+export { createSession } from './session.js';
+export type { YamuxSession } from './session.js';
+export type { YamuxStream } from './stream.js';
+export { validateYamuxOptions } from './options.js';
+export type { ResolvedYamuxOptions, YamuxOptions } from './options.js';
+export { Flag, FrameType, GoAwayCode, HEADER_SIZE, INITIAL_STREAM_WINDOW, PROTOCOL_VERSION } from './constants.js';
+export { encodeHeader } from './frame.js';
+export type { FrameHeader } from './frame.js';
+export { createFrameDecoder } from './decoder.js';
+export type { DecodedFrame, FrameDecoder, FrameDecoderOptions } from './decoder.js';
