@@ -101,6 +101,24 @@ describe('launch', () => {
     expectNoLeaks(before);
   });
 
+  it('fires exited with the status and last stderr lines when the plugin dies on its own', async () => {
+    const before = resources();
+    const { logger, entries, waitFor } = recorder();
+    const p = await launch(options('serve', logger));
+    await waitFor('plugin address');
+    process.kill(p.pid, 'SIGKILL');
+    await new Promise((resolve) => p.exited.addEventListener('abort', resolve, { once: true }));
+    const reason = p.exited.reason as PluginError;
+    expect(reason.code).toBe('exited');
+    expect(reason.signal).toBe('SIGKILL');
+    expect(reason.message).toMatch(/^plugin node \(pid \d+\) exited: killed by signal SIGKILL/);
+    expect(reason.message).toContain('"@message":"plugin address"');
+    expect(p.hasExited()).toBe(true);
+    expect(entries.find((e) => e.message === 'plugin process exited')?.level).toBe('error');
+    await p[Symbol.asyncDispose]();
+    expectNoLeaks(before);
+  });
+
   it('times out waiting for a handshake and kills the plugin', async () => {
     const before = resources();
     const { logger } = recorder();
