@@ -233,6 +233,14 @@ export const gob = {
     return { name, type, value };
   },
   /**
+   * The plain value in an `interface{}` slot: a decoded `{ name, type, value }` gives its `value`, anything else is
+   * returned as is (`null` for nil, `undefined` for an absent map entry).
+   * @param v - an interface value
+   */
+  unwrap(v: GobDynamic | undefined): unknown {
+    return typeof v === 'object' && v !== null && !(v instanceof Uint8Array) ? v.value : v;
+  },
+  /**
    * A value with its type, e.g. an argument of a net/rpc call.
    * @param type - the Go type
    * @param value - the value

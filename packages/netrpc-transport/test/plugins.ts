@@ -30,10 +30,6 @@ export function add(a: number | bigint, b: number | bigint): number | bigint {
   return s >= -BigInt(Number.MAX_SAFE_INTEGER) && s <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(s) : s;
 }
 
-function unwrap(v: GobDynamic | undefined): unknown {
-  return typeof v === 'object' && v !== null && !(v instanceof Uint8Array) ? v.value : v;
-}
-
 /** An in-memory KV. */
 export function memoryKV(): KV {
   const m = new Map<string, Uint8Array>();
@@ -67,8 +63,8 @@ export function kvPlugin(impl: KV = memoryKV()): NetRpcPlugin<KV> {
   return {
     server: () => ({
       Put: method(KVPutArgs, gob.interface, async (args) => {
-        const key = unwrap(args.get('key'));
-        const value = unwrap(args.get('value'));
+        const key = gob.unwrap(args.get('key'));
+        const value = gob.unwrap(args.get('value'));
         if (typeof key !== 'string' || !(value instanceof Uint8Array)) throw new Error('kv: Put needs a string key and []byte value');
         await impl.put(key, value);
         return null;
