@@ -1,6 +1,7 @@
 import { PluginError } from '@plugwire/core';
 import type { Logger } from '@plugwire/core';
 import type { Handshake } from '@plugwire/handshake';
+import { safeLog } from './log.js';
 import type { PluginProcess, ProcessExit, ReattachConfig } from './types.js';
 import { waitForAbort } from './wait.js';
 
@@ -45,7 +46,7 @@ async function runGraceful(graceful: () => Promise<boolean>, ms: number, logger:
     ]);
     return answer === true;
   } catch (err) {
-    logger.debug({ plugin: name, error: PluginError.from(err).message }, 'graceful plugin close failed');
+    safeLog(logger, 'debug', { plugin: name, error: PluginError.from(err).message }, 'graceful plugin close failed');
     return false;
   } finally {
     clearTimeout(timer);
@@ -84,7 +85,7 @@ export function createPluginProcess(c: ProcessControl): PluginProcess {
         await waitForAbort(c.exited, c.killTimeout);
       }
       if (!c.hasExited()) {
-        c.logger.warn({ plugin: c.name, pid: c.pid }, 'plugin failed to exit gracefully');
+        safeLog(c.logger, 'warn', { plugin: c.name, pid: c.pid }, 'plugin failed to exit gracefully');
         await forceKill();
       }
       await c.exit;
@@ -110,7 +111,7 @@ export function createPluginProcess(c: ProcessControl): PluginProcess {
     },
     abort(reason) {
       if (reason !== undefined) {
-        c.logger.debug({ plugin: c.name, pid: c.pid, reason: PluginError.from(reason).message }, 'plugin aborted');
+        safeLog(c.logger, 'debug', { plugin: c.name, pid: c.pid, reason: PluginError.from(reason).message }, 'plugin aborted');
       }
       if (!c.gracefulOnly && !c.hasExited()) {
         c.signal('SIGKILL');

@@ -18,6 +18,7 @@ import type { StderrMirror } from '@plugwire/logging';
 import { verifyChecksum } from './checksum.js';
 import { pluginFileNotes, resolveCommand } from './diagnose.js';
 import { createPluginProcess } from './handle.js';
+import { safeLog } from './log.js';
 import { validateLaunchOptions } from './options.js';
 import type { LaunchOptions, ValidLaunchOptions } from './options.js';
 import type { PluginProcess, ProcessExit } from './types.js';
@@ -236,7 +237,7 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
   }
   const pid = child.pid;
   // A later 'error' (a failed kill) must not crash the host.
-  child.on('error', (err) => o.logger.debug({ plugin: name, pid, error: err.message }, 'plugin process error'));
+  child.on('error', (err) => safeLog(o.logger, 'debug', { plugin: name, pid, error: err.message }, 'plugin process error'));
 
   const mirror = mirrorStderr(stderr, {
     logger: o.logger,
@@ -255,8 +256,9 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
       exitSeen = info;
       void settleWithin(mirror.done, STDERR_DRAIN_MS).then(() => {
         const failed = code !== 0 && !stopping;
-        (failed ? o.logger.error : o.logger.info).call(
+        safeLog(
           o.logger,
+          failed ? 'error' : 'info',
           { plugin: name, path: o.command, pid, ...(code !== null ? { code } : { signal }) },
           'plugin process exited',
         );

@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { PluginError, abortError, throwIfAborted } from '@plugwire/core';
 import type { Handshake } from '@plugwire/handshake';
 import { createPluginProcess } from './handle.js';
+import { safeLog } from './log.js';
 import { DEFAULT_KILL_TIMEOUT } from './options.js';
 import type { PluginProcess, ProcessExit, ReattachConfig, ReattachOptions } from './types.js';
 
@@ -117,7 +118,7 @@ export async function reattach(config: ReattachConfig, options: ReattachOptions)
     if (gone || pidAlive(pid)) return;
     gone = true;
     stopPolling();
-    logger.info({ plugin: name, pid }, 'plugin process exited');
+    safeLog(logger, 'info', { plugin: name, pid }, 'plugin process exited');
     exitedController.abort(new PluginError('exited', `plugin ${name} exited (reattached: its exit status is unknown)`));
     resolveExit({ code: null, signal: null });
   };
