@@ -16,4 +16,11 @@ export {
 } from './env.js';
 export type { ClientEnvOptions } from './env.js';
 export { COOKIE_MISMATCH_MESSAGE, NO_COOKIE_MESSAGE, checkMagicCookie } from './cookie.js';
-export { checkProtocol, checkServerVersion, negotiateVersion, parseProtocolVersions } from './versions.js';
+export {
+  MUX_NOT_SUPPORTED_MESSAGE,
+  checkMuxSupport,
+  checkProtocol,
+  checkServerVersion,
+  negotiateVersion,
+  parseProtocolVersions,
+} from './versions.js';

@@ -1,7 +1,7 @@
 import { PluginError } from '@plugwire/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkProtocol, checkServerVersion, negotiateVersion, parseProtocolVersions } from './versions.js';
+import { checkMuxSupport, checkProtocol, checkServerVersion, negotiateVersion, parseProtocolVersions } from './versions.js';
 
 describe('parseProtocolVersions', () => {
   it('sorts descending and reports invalid entries with go-plugin text', () => {
@@ -71,5 +71,23 @@ describe('checkServerVersion / checkProtocol', () => {
     expect(() => checkProtocol('grpc', ['netrpc'])).toThrow(
       expect.objectContaining({ code: 'handshake', message: expect.stringMatching(/^unsupported plugin protocol "grpc". Supported: \[netrpc\]/) }),
     );
+  });
+});
+
+describe('checkMuxSupport', () => {
+  it('refuses a gRPC plugin without field 7 only when the host asked for multiplexing', () => {
+    expect(() => checkMuxSupport({ protocol: 'grpc' }, false)).not.toThrow();
+    expect(() => checkMuxSupport({ protocol: 'netrpc' }, true)).not.toThrow();
+    expect(() => checkMuxSupport({ protocol: 'grpc', muxSupported: true }, true)).not.toThrow();
+    for (const h of [{ protocol: 'grpc' as const }, { protocol: 'grpc' as const, muxSupported: false }]) {
+      expect(() => checkMuxSupport(h, true)).toThrow(
+        expect.objectContaining({
+          code: 'handshake',
+          message:
+            'client requested gRPC broker multiplexing but plugin does not support the feature; for Go plugins, ' +
+            'you will need to update the github.com/hashicorp/go-plugin dependency and recompile',
+        }),
+      );
+    }
   });
 });

@@ -72,3 +72,22 @@ export function checkProtocol(protocol: ProtocolName, allowed: readonly Protocol
       `Allow "${protocol}" in the host's allowed protocols, or serve the plugin over one of these.`,
   );
 }
+
+/** go-plugin's `ErrGRPCBrokerMuxNotSupported` text. */
+export const MUX_NOT_SUPPORTED_MESSAGE = 'client requested gRPC broker multiplexing but plugin does not support the feature';
+
+/**
+ * The host's check, when it asked for gRPC broker multiplexing (`PLUGIN_MULTIPLEX_GRPC`), that a gRPC plugin
+ * announced support for it in field 7 of its handshake line; go-plugin (since v1.6.0) refuses such a plugin.
+ * @param handshake - the parsed handshake
+ * @param requested - whether the host asked for multiplexing
+ * @throws PluginError `handshake` when multiplexing was requested from a gRPC plugin that does not support it
+ */
+export function checkMuxSupport(handshake: { protocol: ProtocolName; muxSupported?: boolean }, requested: boolean): void {
+  if (!requested || handshake.protocol !== 'grpc' || handshake.muxSupported === true) return;
+  throw new PluginError(
+    'handshake',
+    `${MUX_NOT_SUPPORTED_MESSAGE}; for Go plugins, you will need to update the github.com/hashicorp/go-plugin ` +
+      'dependency and recompile',
+  );
+}

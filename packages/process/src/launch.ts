@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { PluginError, abortError, throwIfAborted } from '@plugwire/core';
 import {
   MAX_HANDSHAKE_LINE,
+  checkMuxSupport,
   checkProtocol,
   checkServerVersion,
   clientEnv,
@@ -183,6 +184,7 @@ function checkHandshake(line: string, o: ValidLaunchOptions, mirror: StderrMirro
   }
   checkServerVersion(handshake.protocolVersion, o.versions);
   checkProtocol(handshake.protocol, o.allowedProtocols);
+  checkMuxSupport(handshake, o.multiplexGrpc === true);
   return handshake;
 }
 

@@ -34,7 +34,10 @@ export interface LaunchOptions extends AbortOptions {
   unixSocketDir?: string;
   /** Group for the plugin's unix sockets (`PLUGIN_UNIX_SOCKET_GROUP`). @default unset */
   unixSocketGroup?: string;
-  /** Ask for gRPC broker multiplexing (`PLUGIN_MULTIPLEX_GRPC=true`). @default false */
+  /**
+   * Ask for gRPC broker multiplexing (`PLUGIN_MULTIPLEX_GRPC=true`); a gRPC plugin that does not announce support
+   * (handshake field 7) is then refused. @default false
+   */
   multiplexGrpc?: boolean;
   /** PEM client certificate for AutoMTLS (`PLUGIN_CLIENT_CERT`). @default unset */
   clientCert?: string;

@@ -191,6 +191,13 @@ describe('launch', () => {
     expect(protocol.message).toMatch(/^unsupported plugin protocol "grpc". Supported: \[netrpc\]/);
   });
 
+  it('refuses a gRPC plugin without multiplexing support when the host asked for it', async () => {
+    const { logger } = recorder();
+    const err = await rejection(launch(options('serve', logger, { env: { FIXTURE_PROTOCOL: 'grpc' }, multiplexGrpc: true })));
+    expect(err.code).toBe('handshake');
+    expect(err.message).toMatch(/^client requested gRPC broker multiplexing but plugin does not support the feature/);
+  });
+
   it('logs a 200 KiB stderr line in 64 KiB fragments at debug and still starts', async () => {
     const { logger, entries, waitFor } = recorder();
     const p = await launch(options('big-stderr', logger));
