@@ -109,10 +109,13 @@ class NetRpcClientProtocol implements ClientProtocol {
         graceful = err instanceof PluginError && err.code === 'unavailable';
       }
     }
-    await Promise.allSettled([...this.clients].map((c) => c.close()));
-    await this.control.close();
-    for (const s of this.streams) s.unpipe();
-    await Promise.allSettled(this.streams.map((s) => s.close()));
+    // As go-plugin's RPCClient.Close: close the streams without waiting for the plugin's side, then the session.
+    for (const c of this.clients) void c.close().catch(() => undefined);
+    void this.control.close().catch(() => undefined);
+    for (const s of this.streams) {
+      s.unpipe();
+      s.end();
+    }
     await this.broker.close();
     await this.session.close();
     return graceful;
@@ -145,6 +148,8 @@ export async function connectNetRpc(options: ConnectTransportOptions<NetRpcPlugi
     const control = await session.open(options);
     const stdout = await session.open(options);
     const stderr = await session.open(options);
+    // Nothing to do about a failing stdio stream: its error ends the mirroring, and the session reports the rest.
+    for (const s of [control, stdout, stderr]) s.on('error', () => undefined);
     if (options.syncStdout) stdout.pipe(options.syncStdout, { end: false });
     else stdout.resume();
     if (options.syncStderr) stderr.pipe(options.syncStderr, { end: false });

@@ -52,6 +52,8 @@ class NetRpcServerProtocol implements ServerProtocol {
       const stdout = await session.accept();
       const stderr = await session.accept();
       conn.streams.push(control, stdout, stderr);
+      // Nothing to do about a failing stdio stream: its error ends the mirroring, and the session reports the rest.
+      for (const s of [control, stdout, stderr]) s.on('error', () => undefined);
       // The plugin's own output goes to the first host only, as go-plugin's single pipe would.
       if (!this.stdioTaken) {
         this.stdioTaken = true;
@@ -113,7 +115,8 @@ class NetRpcServerProtocol implements ServerProtocol {
     await this.options.listener.close();
     await Promise.allSettled(
       [...this.connections].map(async (c) => {
-        await Promise.allSettled([...c.servers].map((s) => s.close()));
+        // The host may hold its ends open: do not wait for them, the session close releases everything.
+        for (const s of c.servers) void s.close().catch(() => undefined);
         await c.broker?.close();
         await c.session.close();
       }),
