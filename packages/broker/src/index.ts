@@ -1,1 +1,3 @@
-export {};
+export { createMuxBroker } from './broker.js';
+export type { MuxBroker, MuxBrokerOptions } from './broker.js';
+export { encodeBrokerId, readBrokerId } from './id-header.js';

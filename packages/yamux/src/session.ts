@@ -37,7 +37,11 @@ export interface YamuxSession extends Resource {
    * `connectionWriteTimeout`), then ends the connection. Readers get the data already received, then EOF. Idempotent.
    */
   close(): Promise<void>;
-  /** Immediate close: destroys the connection; every stream and pending call fails with `reason`. Idempotent. */
+  /**
+   * Immediate close: destroys the connection; pending calls reject with `reason`, and streams are destroyed with it
+   * (streams without an `'error'` listener are destroyed without an error, so they cannot crash the process).
+   * Idempotent.
+   */
   abort(reason?: unknown): void;
 }
 

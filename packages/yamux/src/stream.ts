@@ -171,7 +171,15 @@ export class StreamImpl extends Duplex implements YamuxStream {
     this.remoteClosed = true;
     this.localClosed = true;
     this.finishWire();
-    this.destroy(new PluginError('closed', `yamux stream ${this.id} was reset by the peer; open a new stream to retry`));
+    this.failWith(new PluginError('closed', `yamux stream ${this.id} was reset by the peer; open a new stream to retry`));
+  }
+
+  /**
+   * Destroys the stream with `err` when someone listens for errors; otherwise destroys it without one, so that an
+   * idle stream nobody watches cannot crash the process (readers still see a premature close, not a clean end).
+   */
+  private failWith(err: PluginError): void {
+    this.destroy(this.listenerCount('error') > 0 ? err : undefined);
   }
 
   // ---- sending ---------------------------------------------------------------------------------------------
@@ -298,7 +306,7 @@ export class StreamImpl extends Duplex implements YamuxStream {
     if (err) {
       this.done = true;
       this.clearTimers();
-      this.destroy(err);
+      this.failWith(err);
       return;
     }
     this.localClosed = true;

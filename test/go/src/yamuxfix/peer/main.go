@@ -112,6 +112,8 @@ func (p *peer) serveStream(s *yamux.Stream) {
 		pattern.Write(s, atoi(f[1]), uint32(atoi(f[2])), nil)
 		s.Close()
 	case "watch":
+		// Say so first: a RST that arrives before this side reads makes Read fail at once.
+		s.Write([]byte("watching\n"))
 		p.result(f[1]) <- drain(s)
 	case "finfirst":
 		// Half-close at once; the test checks the stream then closes on both sides once it sends its FIN.
