@@ -31,7 +31,7 @@ describe('Client with a real plugin process', () => {
     expect(['exited', 'unavailable']).toContain((err as PluginError).code);
     const hung = await pending.catch((e: unknown) => e);
     expect(hung).toBeInstanceOf(PluginError);
-    expect(client.exited()).toBe(true);
+    await expect.poll(() => client.exited()).toBe(true);
     await client.kill();
   });
 

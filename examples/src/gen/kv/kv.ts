@@ -30,12 +30,12 @@ export interface GetRequest {
 }
 
 export interface GetResponse {
-  value: Buffer;
+  value: Uint8Array;
 }
 
 export interface PutRequest {
   key: string;
-  value: Buffer;
+  value: Uint8Array;
 }
 
 export interface Empty {
@@ -109,7 +109,7 @@ export const GetRequest: MessageFns<GetRequest> = {
 };
 
 function createBaseGetResponse(): GetResponse {
-  return { value: Buffer.alloc(0) };
+  return { value: new Uint8Array(0) };
 }
 
 export const GetResponse: MessageFns<GetResponse> = {
@@ -138,7 +138,7 @@ export const GetResponse: MessageFns<GetResponse> = {
               break;
             }
 
-            message.value = Buffer.from(reader.bytes());
+            message.value = reader.bytes();
             continue;
           }
         }
@@ -154,7 +154,7 @@ export const GetResponse: MessageFns<GetResponse> = {
   },
 
   fromJSON(object: any): GetResponse {
-    return { value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0) };
+    return { value: isSet(object.value) ? bytesFromBase64(object.value) : new Uint8Array(0) };
   },
 
   toJSON(message: GetResponse): unknown {
@@ -170,13 +170,13 @@ export const GetResponse: MessageFns<GetResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<GetResponse>, I>>(object: I): GetResponse {
     const message = createBaseGetResponse();
-    message.value = object.value ?? Buffer.alloc(0);
+    message.value = object.value ?? new Uint8Array(0);
     return message;
   },
 };
 
 function createBasePutRequest(): PutRequest {
-  return { key: "", value: Buffer.alloc(0) };
+  return { key: "", value: new Uint8Array(0) };
 }
 
 export const PutRequest: MessageFns<PutRequest> = {
@@ -216,7 +216,7 @@ export const PutRequest: MessageFns<PutRequest> = {
               break;
             }
 
-            message.value = Buffer.from(reader.bytes());
+            message.value = reader.bytes();
             continue;
           }
         }
@@ -234,7 +234,7 @@ export const PutRequest: MessageFns<PutRequest> = {
   fromJSON(object: any): PutRequest {
     return {
       key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0),
+      value: isSet(object.value) ? bytesFromBase64(object.value) : new Uint8Array(0),
     };
   },
 
@@ -255,7 +255,7 @@ export const PutRequest: MessageFns<PutRequest> = {
   fromPartial<I extends Exact<DeepPartial<PutRequest>, I>>(object: I): PutRequest {
     const message = createBasePutRequest();
     message.key = object.key ?? "";
-    message.value = object.value ?? Buffer.alloc(0);
+    message.value = object.value ?? new Uint8Array(0);
     return message;
   },
 };
@@ -373,11 +373,28 @@ export const KVClient = makeGenericClientConstructor(KVService, "proto.KV") as u
 };
 
 function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+  if ((globalThis as any).Buffer) {
+    return Uint8Array.from((globalThis as any).Buffer.from(b64, "base64"));
+  } else {
+    const bin = globalThis.atob(b64);
+    const arr = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; ++i) {
+      arr[i] = bin.charCodeAt(i);
+    }
+    return arr;
+  }
 }
 
 function base64FromBytes(arr: Uint8Array): string {
-  return globalThis.Buffer.from(arr).toString("base64");
+  if ((globalThis as any).Buffer) {
+    return (globalThis as any).Buffer.from(arr).toString("base64");
+  } else {
+    const bin: string[] = [];
+    arr.forEach((byte) => {
+      bin.push(globalThis.String.fromCharCode(byte));
+    });
+    return globalThis.btoa(bin.join(""));
+  }
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
