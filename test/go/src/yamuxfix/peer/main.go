@@ -107,6 +107,10 @@ func (p *peer) serveStream(s *yamux.Stream) {
 		io.Copy(sum, s)
 		fmt.Fprintf(s, "%d %s\n", sum.N, sum.Hex())
 		s.Close()
+	case "discard":
+		n, _ := io.Copy(ioutil.Discard, s)
+		fmt.Fprintf(s, "%d\n", n)
+		s.Close()
 	case "source":
 		go io.Copy(ioutil.Discard, s)
 		pattern.Write(s, atoi(f[1]), uint32(atoi(f[2])), nil)
@@ -176,6 +180,23 @@ func (p *peer) ctrl(s *yamux.Stream) {
 			go func() {
 				go io.Copy(ioutil.Discard, st)
 				pattern.Write(st, atoi(f[1]), uint32(atoi(f[2])), nil)
+				st.Close()
+			}()
+		case "open-zeros":
+			// open-zeros <n>: this side opens a stream and writes n zero bytes in 64 KiB writes (benchmark).
+			st, err := p.session.OpenStream()
+			if err != nil {
+				reply = "err " + err.Error()
+				break
+			}
+			n := atoi(f[1])
+			go func() {
+				buf := make([]byte, 64*1024)
+				for sent := int64(0); sent < n; sent += int64(len(buf)) {
+					if _, err := st.Write(buf); err != nil {
+						return
+					}
+				}
 				st.Close()
 			}()
 		case "open-slow-source":
