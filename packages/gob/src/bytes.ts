@@ -9,20 +9,28 @@ const textDecoder = new TextDecoder('utf-8', { fatal: false });
 
 /** Appends gob primitives to a growing buffer. */
 export class ByteWriter {
-  buf: Uint8Array;
+  // A Buffer for its copy(), which moves bytes without creating views (subarray is costly on hot paths).
+  buf: Buffer;
   len = 0;
 
   constructor(initial = 256) {
-    this.buf = new Uint8Array(initial);
+    this.buf = Buffer.allocUnsafe(initial);
   }
 
-  private ensure(n: number): void {
+  ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.len + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.len));
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.len);
     this.buf = next;
+  }
+
+  /** Appends the written bytes of another writer. */
+  append(other: ByteWriter): void {
+    this.ensure(other.len);
+    other.buf.copy(this.buf, this.len, 0, other.len);
+    this.len += other.len;
   }
 
   byte(b: number): void {
@@ -32,7 +40,8 @@ export class ByteWriter {
 
   raw(bytes: Uint8Array): void {
     this.ensure(bytes.length);
-    this.buf.set(bytes, this.len);
+    if (bytes.length < 32) for (let i = 0; i < bytes.length; i++) this.buf[this.len + i] = bytes[i] ?? 0;
+    else this.buf.set(bytes, this.len);
     this.len += bytes.length;
   }
 
@@ -98,8 +107,7 @@ export class ByteWriter {
     }
     this.ensure(count + 1);
     this.buf[this.len++] = 256 - count;
-    this.buf.set(scratchBytes.subarray(start), this.len);
-    this.len += count;
+    for (let i = start; i < 8; i++) this.buf[this.len++] = scratchBytes[i] ?? 0;
   }
 
   /** Count-prefixed bytes. */
@@ -242,8 +250,18 @@ export class ByteReader {
 
   string(): string {
     const n = this.count('string length');
-    const s = textDecoder.decode(this.buf.subarray(this.pos, this.pos + n));
+    const start = this.pos;
     this.pos += n;
-    return s;
+    if (n < 64) {
+      // Short ASCII (method names, keys) is faster by hand than through TextDecoder.
+      let s = '';
+      for (let i = start; i < start + n; i++) {
+        const c = this.buf[i] ?? 0;
+        if (c > 0x7f) return textDecoder.decode(this.buf.subarray(start, start + n));
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return textDecoder.decode(this.buf.subarray(start, start + n));
   }
 }

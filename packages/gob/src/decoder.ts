@@ -42,6 +42,21 @@ export interface GobDecoder {
 
 type Shape = ReturnType<typeof wireShape>;
 
+interface ZeroField {
+  readonly name: string;
+  /** True when `value` is an immutable zero that can be shared. */
+  readonly primitive: boolean;
+  readonly value: unknown;
+  readonly make: () => unknown;
+}
+
+interface StructPlan {
+  /** Per wire field: where it goes, or undefined when the local struct lacks it (dropped, as Go drops it). */
+  readonly targets: ReadonlyArray<{ name: string; shape: Shape | undefined } | undefined>;
+  /** The local struct's fields and their zero values. */
+  readonly zeros: readonly ZeroField[];
+}
+
 /** Thrown inside a value decode when its continuation message has not fully arrived yet. */
 const NEED_MORE = Symbol('need more bytes');
 
@@ -101,6 +116,7 @@ class StreamDecoder implements GobDecoder {
   private failure: PluginError | undefined;
   private readonly types = new Map<number, WireDesc>();
   private readonly schemas = new Map<number, GobType>();
+  private readonly plans = new Map<number, Map<Shape | undefined, StructPlan>>();
   private budget = 0;
   /** Bytes taken while decoding the current value, to put back when it has to wait for more. */
   private recorded: Uint8Array[] | undefined;
@@ -146,7 +162,7 @@ class StreamDecoder implements GobDecoder {
           continue;
         }
         // Zero values are the only thing not paid for by received bytes; bound them by the message size.
-        this.budget = 4096 + msg.length * 8;
+        this.budget = 65536 + msg.length * 64;
         const expect = type === undefined ? undefined : wireShape(type);
         this.recorded = [lengthPrefix(msg.length), msg];
         this.defined = [];
@@ -177,6 +193,7 @@ class StreamDecoder implements GobDecoder {
     for (const id of this.defined) {
       this.types.delete(id);
       this.schemas.delete(id);
+      this.plans.delete(id);
     }
     const first = this.chunks[0];
     if (first !== undefined) this.chunks[0] = first.subarray(this.head);
@@ -277,6 +294,55 @@ class StreamDecoder implements GobDecoder {
     );
     this.mismatches.add(err);
     return err;
+  }
+
+  /** How a wire struct lands in the expected one (Go matches fields by name), computed once per pair. */
+  private structPlan(id: number, d: Extract<WireDesc, { kind: 'struct' }>, expect: Shape | undefined): StructPlan {
+    let byExpect = this.plans.get(id);
+    if (byExpect === undefined) {
+      byExpect = new Map();
+      this.plans.set(id, byExpect);
+    }
+    const cached = byExpect.get(expect);
+    if (cached !== undefined) return cached;
+    let plan: StructPlan;
+    if (expect !== undefined && expect.kind === 'struct') {
+      const byName = new Map(expect.fields.map((f) => [f.name, f]));
+      plan = {
+        targets: d.fields.map((wf) => {
+          const local = byName.get(wf.name);
+          return local === undefined ? undefined : { name: local.name, shape: wireShape(local.type) };
+        }),
+        zeros: expect.fields.map((f) => this.zeroPlan(f.name, () => this.zeroOfType(f.type, new Set()), f.type)),
+      };
+    } else {
+      plan = {
+        targets: d.fields.map((wf) => ({ name: wf.name, shape: undefined })),
+        zeros: d.fields.map((f) => this.zeroPlan(f.name, () => this.zeroOfId(f.id, new Set([id])), BUILTIN_TYPES[f.id])),
+      };
+    }
+    byExpect.set(expect, plan);
+    return plan;
+  }
+
+  private zeroPlan(name: string, make: () => unknown, type: GobType | undefined): ZeroField {
+    const t = type === undefined ? undefined : type.kind === 'lazy' ? undefined : type;
+    switch (t?.kind) {
+      case 'ptr':
+        return { name, primitive: true, value: undefined, make };
+      case 'bool':
+        return { name, primitive: true, value: false, make };
+      case 'int':
+      case 'uint':
+      case 'float':
+        return { name, primitive: true, value: 0, make };
+      case 'string':
+        return { name, primitive: true, value: '', make };
+      case 'interface':
+        return { name, primitive: true, value: null, make };
+      default:
+        return { name, primitive: false, value: undefined, make };
+    }
   }
 
   private outOfRange(message: string): PluginError {
@@ -413,20 +479,10 @@ class StreamDecoder implements GobDecoder {
     switch (d.kind) {
       case 'struct': {
         if (expect !== undefined && expect.kind !== 'struct') throw this.mismatch(id, expect);
+        const plan = this.structPlan(id, d, expect);
+        this.spend(plan.zeros.length);
         const out: Record<string, unknown> = {};
-        // Which local field each wire field lands in (Go matches by name and drops unknown ones).
-        let targets: Array<{ name: string; shape: Shape } | undefined>;
-        if (expect !== undefined) {
-          const byName = new Map(expect.fields.map((f) => [f.name, f]));
-          for (const f of expect.fields) out[f.name] = this.zeroOfType(f.type, new Set());
-          targets = d.fields.map((wf) => {
-            const local = byName.get(wf.name);
-            return local === undefined ? undefined : { name: local.name, shape: wireShape(local.type) };
-          });
-        } else {
-          for (const f of d.fields) out[f.name] = this.zeroOfId(f.id, new Set([id]));
-          targets = d.fields.map((wf) => ({ name: wf.name, shape: undefined as unknown as Shape }));
-        }
+        for (const z of plan.zeros) out[z.name] = z.primitive ? z.value : z.make();
         let n = -1;
         for (;;) {
           const delta = r.smallUint('field delta');
@@ -434,8 +490,8 @@ class StreamDecoder implements GobDecoder {
           n += delta;
           const wf = d.fields[n];
           if (wf === undefined) throw gobError(`field number ${n} out of range for ${this.wireName(id)}`);
-          const target = targets[n];
-          const v = this.value(r, wf.id, expect === undefined ? undefined : target?.shape, depth + 1);
+          const target = plan.targets[n];
+          const v = this.value(r, wf.id, target?.shape, depth + 1);
           if (target !== undefined) out[target.name] = v;
         }
         return out;

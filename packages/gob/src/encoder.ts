@@ -1,7 +1,7 @@
 // The encoder of one gob stream: assigns type ids from 65, sends each type definition once, frames messages.
 import { PluginError } from '@plugwire/core';
 import { ByteWriter } from './bytes.js';
-import { type GobDynamic, type GobInterface, type GobType, type GobTypeNode, gob, wireShape } from './schema.js';
+import { type GobDynamic, type GobInterface, type GobType, type GobTypeNode, type GobValue, gob, wireShape } from './schema.js';
 import { BuiltinId, FIRST_USER_ID, type WireDesc, writeTypeDefinition } from './wire-types.js';
 
 /** The encoding half of one gob stream (Go's `gob.Encoder`): type definitions are sent once per stream. */
@@ -13,6 +13,12 @@ export interface GobEncoder {
    * @param value - the value
    */
   encode<T>(type: GobType<T>, value: T): Uint8Array;
+  /**
+   * Encodes several values back to back into one buffer (as one write), e.g. a net/rpc header and its body.
+   * All or nothing: when one value does not fit its type, nothing is sent and the stream is unchanged.
+   * @param values - values with their Go types
+   */
+  encodeAll(values: readonly GobValue[]): Uint8Array;
 }
 
 type Shape = ReturnType<typeof wireShape>;
@@ -73,29 +79,43 @@ class StreamEncoder implements GobEncoder {
   private defs = new ByteWriter(64);
   private readonly scratch = new ByteWriter(64);
 
+  private readonly body = new ByteWriter(256);
+  private readonly out = new ByteWriter(256);
+  private readonly inner: ByteWriter[] = [];
+
   encode<T>(type: GobType<T>, value: T): Uint8Array {
-    const body = new ByteWriter(64);
-    this.defs.len = 0;
+    return this.encodeAll([{ type, value }]);
+  }
+
+  encodeAll(values: readonly GobValue[]): Uint8Array {
+    const out = this.out;
+    out.len = 0;
     const firstNewId = this.nextId;
     try {
-      const shape = wireShape(type);
-      if (value === undefined || value === null) {
-        if (shape.kind !== 'interface') throw invalid('cannot encode a nil value at top level');
+      for (const { type, value } of values) {
+        const body = this.body;
+        body.len = 0;
+        this.defs.len = 0;
+        const shape = wireShape(type);
+        if ((value === undefined || value === null) && shape.kind !== 'interface') {
+          throw invalid('cannot encode a nil value at top level');
+        }
+        body.int(this.typeId(shape));
+        this.topLevel(body, shape, value, 0);
+        out.append(this.defs);
+        out.uint(body.len);
+        out.append(body);
       }
-      body.int(this.typeId(shape));
-      this.topLevel(body, shape, value, 0);
     } catch (err) {
       // Definitions of this call were never sent: forget them so the stream stays consistent.
       for (const [t, id] of this.ids) if (id >= firstNewId) this.ids.delete(t);
       this.nextId = firstNewId;
       throw PluginError.from(err, 'invalid_argument');
     }
-    const valueLen = body.len;
-    const out = new ByteWriter(this.defs.len + valueLen + 10);
-    out.raw(this.defs.result());
-    out.uint(valueLen);
-    out.raw(body.result());
-    return out.result();
+    // A fresh buffer: the caller may hold it (a socket write queue) while this encoder goes on.
+    const result = Buffer.allocUnsafe(out.len);
+    out.buf.copy(result, 0, 0, out.len);
+    return result;
   }
 
   /** The stream id of a type, sending its definition (and its components') first if needed. */
@@ -148,7 +168,7 @@ class StreamEncoder implements GobEncoder {
     def.len = 0;
     writeTypeDefinition(def, id, desc);
     this.defs.uint(def.len);
-    this.defs.raw(def.result());
+    this.defs.append(def);
     return id;
   }
 
@@ -294,9 +314,12 @@ class StreamEncoder implements GobEncoder {
     const shape = wireShape(i.type);
     w.string(i.name);
     w.int(this.typeId(shape));
-    const inner = new ByteWriter(32);
+    // One scratch writer per nesting level: an interface inside this one needs its own.
+    const inner = (this.inner[depth] ??= new ByteWriter(64));
+    inner.len = 0;
     this.topLevel(inner, shape, i.value, depth + 1);
-    w.bytes(inner.result());
+    w.uint(inner.len);
+    w.append(inner);
   }
 }
 

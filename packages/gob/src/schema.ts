@@ -33,10 +33,11 @@ export interface GobField {
   readonly type: GobType;
 }
 
-declare const valueType: unique symbol;
-
-/** A Go type; `T` is the TypeScript type of its values (see {@link Infer}). */
-export type GobType<T = unknown> = GobTypeNode & { readonly [valueType]?: T };
+/**
+ * A Go type; `T` is the TypeScript type of its values (see {@link Infer}). `__value` never exists at run time: it
+ * only carries `T` for the type checker.
+ */
+export type GobType<T = unknown> = GobTypeNode & { readonly __value?: T };
 
 /** The TypeScript type of the values of a gob type. */
 export type Infer<S> = S extends GobType<infer T> ? T : never;

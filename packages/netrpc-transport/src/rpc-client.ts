@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { closeStream } from './close-stream.js';
 import { type AbortOptions, PluginError, type Resource, abortError } from '@plugwire/core';
 import { type GobType, type GobValue, createDecoder, createEncoder } from '@plugwire/gob';
-import { RequestHeader, ResponseHeader, concatBytes } from './wire.js';
+import { RequestHeader, ResponseHeader } from './wire.js';
 
 /** Options of one call. */
 export interface CallOptions<R> extends AbortOptions {
@@ -69,8 +69,7 @@ class StreamRpcClient implements RpcClient {
     const seq = this.seq;
     let bytes: Uint8Array;
     try {
-      const head = this.encoder.encode(RequestHeader, { ServiceMethod: serviceMethod, Seq: seq });
-      bytes = concatBytes(head, this.encoder.encode(arg.type, arg.value));
+      bytes = this.encoder.encodeAll([{ type: RequestHeader, value: { ServiceMethod: serviceMethod, Seq: seq } }, arg]);
     } catch (err) {
       return Promise.reject(PluginError.from(err, 'invalid_argument'));
     }

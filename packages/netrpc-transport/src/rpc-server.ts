@@ -5,7 +5,7 @@ import { closeStream } from './close-stream.js';
 import { PluginError, type Resource } from '@plugwire/core';
 import { type GobType, createDecoder, createEncoder } from '@plugwire/gob';
 import type { AnyNetRpcMethod, NetRpcService } from './service.js';
-import { InvalidRequest, RequestHeader, ResponseHeader, concatBytes } from './wire.js';
+import { InvalidRequest, RequestHeader, ResponseHeader } from './wire.js';
 
 /** One connection being served. */
 export interface RpcServer extends Resource {
@@ -129,23 +129,21 @@ class StreamRpcServer implements RpcServer {
 
   private respond(header: RequestValue, reply: { type: GobType; value: unknown } | undefined, error: string): void {
     if (this.finished || this.stream.destroyed || this.stream.writableEnded) return;
+    const head = (text: string): { type: GobType; value: unknown } => ({
+      type: ResponseHeader,
+      value: { ServiceMethod: header.ServiceMethod, Seq: header.Seq, Error: text },
+    });
     let bytes: Uint8Array;
-    const head = (text: string): Uint8Array =>
-      this.encoder.encode(ResponseHeader, { ServiceMethod: header.ServiceMethod, Seq: header.Seq, Error: text });
     if (error === '' && reply !== undefined) {
-      let body: Uint8Array | undefined;
       try {
-        body = this.encoder.encode(reply.type, reply.value);
+        bytes = this.encoder.encodeAll([head(''), reply]);
       } catch (err) {
         // The handler returned a value that does not fit its declared reply type: the caller gets the reason.
         const text = `plugwire: reply of ${header.ServiceMethod} does not fit its Go type: ${errorText(err)}`;
-        bytes = concatBytes(head(text), this.encoder.encode(InvalidRequest, {}));
-        this.stream.write(bytes);
-        return;
+        bytes = this.encoder.encodeAll([head(text), { type: InvalidRequest, value: {} }]);
       }
-      bytes = concatBytes(head(''), body);
     } else {
-      bytes = concatBytes(head(error), this.encoder.encode(InvalidRequest, {}));
+      bytes = this.encoder.encodeAll([head(error), { type: InvalidRequest, value: {} }]);
     }
     this.stream.write(bytes);
   }

@@ -9,11 +9,3 @@ export const ResponseHeader = gob.struct({ ServiceMethod: gob.string, Seq: gob.u
 
 /** The body Go's server sends with an error response (`invalidRequest = struct{}{}`). */
 export const InvalidRequest: GobType<Record<string, never>> = gob.empty;
-
-/** Joins byte arrays into one, so a header and its body go out in one write. */
-export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}

@@ -34,6 +34,7 @@ describe.skipIf(goSkipReason() !== undefined)('TypeScript host, go-plugin v1.0.1
   const out = collector(stdout);
   const err = collector(stderr);
   const exit = new AbortController();
+  let exitCode: Promise<number | null>;
 
   beforeAll(async () => {
     const bin = await buildGo('netrpcfix/plugin-go');
@@ -48,7 +49,12 @@ describe.skipIf(goSkipReason() !== undefined)('TypeScript host, go-plugin v1.0.1
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stderr?.resume();
-    child.once('exit', () => exit.abort(new PluginError('exited', 'the plugin process exited')));
+    exitCode = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        exit.abort(new PluginError('exited', 'the plugin process exited'));
+        resolve(code);
+      }),
+    );
     const lines = createInterface({ input: child.stdout! });
     const [line] = (await once(lines, 'line')) as [string];
     lines.close();
@@ -121,8 +127,7 @@ describe.skipIf(goSkipReason() !== undefined)('TypeScript host, go-plugin v1.0.1
 
   it('closes with Control.Quit: the plugin exits with status 0 and removes its socket', async () => {
     await expect(client.close()).resolves.toBe(true);
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(0);
+    expect(await exitCode).toBe(0);
     expect(existsSync(address)).toBe(false);
     await expect(client.close()).resolves.toBe(true);
   });
