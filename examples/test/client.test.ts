@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { cleanupClients, Client, PluginError } from '@plugwire/plugin';
-import { handshake, kvGrpcPlugin } from '../src/kv/shared.js';
+import { handshake, kvPlugin } from '../src/kv/shared.js';
 import { alive, recordingLogger } from './support.js';
 
 const fixture = { command: process.execPath, args: [join(import.meta.dirname, 'fixtures/misbehaving-kv.mjs')] };
@@ -18,7 +18,7 @@ function collect(stream: PassThrough): () => string {
 }
 
 function newClient(extra: Partial<ConstructorParameters<typeof Client>[0]> = {}) {
-  return new Client({ handshake, plugins: { kv: kvGrpcPlugin() }, cmd: fixture, allowedProtocols: ['grpc'], logger: recordingLogger(), ...extra });
+  return new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: fixture, allowedProtocols: ['grpc'], logger: recordingLogger(), ...extra });
 }
 
 describe('Client with a real plugin process', () => {
@@ -87,7 +87,7 @@ describe('Client with a real plugin process', () => {
     const kv1 = await first.dispense('kv');
     await kv1.put('kept', text('value'));
     const config = first.reattachConfig()!;
-    const second = new Client({ handshake, plugins: { kv: kvGrpcPlugin() }, reattach: config, allowedProtocols: ['grpc'], logger: recordingLogger() });
+    const second = new Client({ handshake, plugins: { kv: kvPlugin() }, reattach: config, allowedProtocols: ['grpc'], logger: recordingLogger() });
     const kv2 = await second.dispense('kv');
     expect(new TextDecoder().decode(await kv2.get('kept'))).toBe('value');
     await second.kill();

@@ -1,5 +1,5 @@
 // The counter plugin served over gRPC: run it as `node examples/dist/counter/plugin-grpc.js` from a host.
 import { serve } from '@plugwire/plugin';
-import { counterGrpcPlugin, handshake, memoryCounter } from './shared.js';
+import { counterPlugin, handshake, memoryCounter } from './shared.js';
 
-await serve({ handshake, plugins: { counter: counterGrpcPlugin(memoryCounter()) } });
+await serve({ handshake, plugins: { counter: counterPlugin(memoryCounter()) } });

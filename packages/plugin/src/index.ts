@@ -16,3 +16,8 @@ export { clientOn } from '@plugwire/grpc-transport';
 export type { GrpcBroker } from '@plugwire/grpc-transport';
 export { unary } from './unary.js';
 export type { UnaryMethod } from './unary.js';
+export { acceptAndServe, dialRpc, method } from '@plugwire/netrpc-transport';
+export type { NetRpcService, RpcClient } from '@plugwire/netrpc-transport';
+export { gob } from '@plugwire/gob';
+export type { GobDynamic, GobType } from '@plugwire/gob';
+export type { MuxBroker } from '@plugwire/broker';

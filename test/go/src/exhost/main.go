@@ -3,7 +3,8 @@
 // It launches the plugin, dispenses, exercises it, kills it, and prints one JSON line per step on stdout.
 // Its go-plugin logger writes hclog JSON at debug to stderr (where "plugin process exited" tells the exit status).
 // EXHOST_VERSIONS (e.g. "2,3") makes it offer only those protocol versions, and EXHOST_COOKIE sets another
-// cookie value, for the mismatch tests.
+// cookie value, for the mismatch tests. EXHOST_PRINT=1 makes kv.Put("print", "hello"), after which a plugin that
+// syncs stdio has its "stdout: hello" on this host's stdout and "stderr: hello" on its stderr.
 package main
 
 import (
@@ -105,6 +106,12 @@ func main() {
 			sum := sha256.Sum256(got)
 			emit(map[string]interface{}{"step": "putget", "size": size, "len": len(got), "same": bytes.Equal(got, value),
 				"sha256": hex.EncodeToString(sum[:])})
+		}
+		if os.Getenv("EXHOST_PRINT") != "" {
+			if err := kv.Put("print", []byte("hello")); err != nil {
+				fail("print", err)
+			}
+			emit(map[string]interface{}{"step": "printed"})
 		}
 	} else {
 		counter := raw.(exshared.Counter)

@@ -4,6 +4,8 @@ package exshared
 
 import (
 	"context"
+	"fmt"
+	"os"
 
 	"exproto/kv"
 
@@ -26,7 +28,16 @@ type MemoryKV struct{ data map[string][]byte }
 // NewMemoryKV returns an empty MemoryKV.
 func NewMemoryKV() *MemoryKV { return &MemoryKV{data: map[string][]byte{}} }
 
-func (m *MemoryKV) Put(key string, value []byte) error { m.data[key] = value; return nil }
+// Put stores value; the key "print" instead writes the value to stdout and stderr (to test stdio syncing).
+func (m *MemoryKV) Put(key string, value []byte) error {
+	if key == "print" {
+		fmt.Printf("stdout: %s\n", value)
+		fmt.Fprintf(os.Stderr, "stderr: %s\n", value)
+		return nil
+	}
+	m.data[key] = value
+	return nil
+}
 func (m *MemoryKV) Get(key string) ([]byte, error)     { return m.data[key], nil }
 
 // KVPlugin serves and dispenses KV over both protocols.

@@ -1,11 +1,14 @@
-// The gRPC examples end to end, across languages: TS host ↔ TS plugin, Go host (go-plugin v1.0.1) → TS plugin,
-// TS host → Go plugin; wrong cookie and version mismatch on both sides; plugin logs mirrored at their level.
+// The examples end to end over both protocols and across languages: TS host ↔ TS plugin, Go host (go-plugin
+// v1.0.1) → TS plugin, TS host → Go plugin; wrong cookie and version mismatch on both sides; plugin logs mirrored
+// at their level; synced stdio.
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Client, PluginError } from '@plugwire/plugin';
 import { buildGo, goSkipReason } from '../../test/support/go.js';
-import { counterGrpcPlugin, handshake, type AddHelper } from '../src/counter/shared.js';
-import { kvGrpcPlugin } from '../src/kv/shared.js';
+import { join } from 'node:path';
+import type { ProtocolName } from '@plugwire/core';
+import { counterPlugin, handshake, type AddHelper } from '../src/counter/shared.js';
+import { kvPlugin } from '../src/kv/shared.js';
 import { alive, jsonLines, nodePlugin, recordingLogger, runCommand } from './support.js';
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7) & 0xff);
@@ -14,7 +17,7 @@ const adder = (): AddHelper & { calls: number } => {
   return h;
 };
 
-async function exerciseKv(client: Client<{ kv: ReturnType<typeof kvGrpcPlugin> }>): Promise<void> {
+async function exerciseKv(client: Client<{ kv: ReturnType<typeof kvPlugin> }>): Promise<void> {
   const kv = await client.dispense('kv');
   for (const size of [0, 1024, 4 << 20]) {
     const value = bytes(size);
@@ -33,12 +36,15 @@ async function expectGone(client: Client, pid: number, socket: string): Promise<
   expect(existsSync(socket)).toBe(false);
 }
 
-describe('TS host ↔ TS plugin over gRPC', () => {
+const protocols: ProtocolName[] = ['grpc', 'netrpc'];
+const misbehaving = join(import.meta.dirname, 'fixtures/misbehaving-kv.mjs');
+
+describe.each(protocols)('TS host ↔ TS plugin over %s', (proto) => {
   it('kv: put/get 0 B, 1 KiB and 4 MiB, ping, kill leaves no process or socket', async () => {
     const logger = recordingLogger();
-    const client = new Client({ handshake, plugins: { kv: kvGrpcPlugin() }, cmd: nodePlugin('kv/plugin-grpc.js'), allowedProtocols: ['grpc'], logger });
+    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto], logger });
     const address = await client.start();
-    expect(client.protocol()).toBe('grpc');
+    expect(client.protocol()).toBe(proto);
     expect(client.negotiatedVersion()).toBe(1);
     await exerciseKv(client);
     const pid = client.reattachConfig()!.pid;
@@ -48,7 +54,7 @@ describe('TS host ↔ TS plugin over gRPC', () => {
   });
 
   it('counter: the plugin calls the host back through the broker', async () => {
-    const client = new Client({ handshake, plugins: { counter: counterGrpcPlugin() }, cmd: nodePlugin('counter/plugin-grpc.js'), allowedProtocols: ['grpc'] });
+    const client = new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: nodePlugin(`counter/plugin-${proto}.js`), allowedProtocols: [proto] });
     const counter = await client.dispense('counter');
     const helper = adder();
     await counter.put('n', 2, helper);
@@ -58,20 +64,21 @@ describe('TS host ↔ TS plugin over gRPC', () => {
     await client.kill();
   });
 
-  it('refuses a gRPC plugin when the host allows only netrpc (go-plugin default)', async () => {
-    const client = new Client({ handshake, plugins: { kv: kvGrpcPlugin() }, cmd: nodePlugin('kv/plugin-grpc.js') });
+  it('refuses the plugin when the host does not allow its protocol', async () => {
+    const other = proto === 'grpc' ? 'netrpc' : 'grpc';
+    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [other] });
     const err = await client.start().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PluginError);
-    expect((err as PluginError).message).toMatch(/unsupported plugin protocol "grpc"/);
+    expect((err as PluginError).message).toContain(`unsupported plugin protocol "${proto}"`);
     await client.kill();
   });
 
   it('a wrong cookie makes the plugin exit 1 with go-plugin message, reported by the host', async () => {
     const client = new Client({
       handshake: { ...handshake, magicCookieValue: 'nope' },
-      plugins: { kv: kvGrpcPlugin() },
-      cmd: nodePlugin('kv/plugin-grpc.js'),
-      allowedProtocols: ['grpc'],
+      plugins: { kv: kvPlugin() },
+      cmd: nodePlugin(`kv/plugin-${proto}.js`),
+      allowedProtocols: [proto],
     });
     const err = (await client.start().catch((e: unknown) => e)) as PluginError;
     expect(err).toBeInstanceOf(PluginError);
@@ -81,7 +88,7 @@ describe('TS host ↔ TS plugin over gRPC', () => {
   });
 
   it('a plugin run by hand prints exactly go-plugin cookie message and exits 1', async () => {
-    const { command, args } = nodePlugin('kv/plugin-grpc.js');
+    const { command, args } = nodePlugin(`kv/plugin-${proto}.js`);
     const env = { ...process.env };
     delete env.BASIC_PLUGIN;
     const res = await runCommand(command, args, env);
@@ -95,7 +102,7 @@ describe('TS host ↔ TS plugin over gRPC', () => {
   });
 
   it('version mismatch: the plugin falls back to its lowest version and the host refuses it', async () => {
-    const client = new Client({ handshake, versionedPlugins: { 2: { kv: kvGrpcPlugin() }, 3: { kv: kvGrpcPlugin() } }, cmd: nodePlugin('kv/plugin-grpc.js'), allowedProtocols: ['grpc'] });
+    const client = new Client({ handshake, versionedPlugins: { 2: { kv: kvPlugin() }, 3: { kv: kvPlugin() } }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto] });
     const err = (await client.start().catch((e: unknown) => e)) as PluginError;
     expect(err.code).toBe('incompatible_version');
     expect(err.message).toMatch(/Plugin version: 1, Client versions: \[(3 2|2 3)\]/);
@@ -103,7 +110,7 @@ describe('TS host ↔ TS plugin over gRPC', () => {
   });
 });
 
-describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.0.1 interop over gRPC', () => {
+describe.skipIf(goSkipReason() !== undefined).each(protocols)('go-plugin v1.0.1 interop over %s', (proto) => {
   let goHost = '';
   let goPlugin = '';
   beforeAll(async () => {
@@ -115,12 +122,12 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.0.1 interop over gRP
   }
 
   it('Go host → TS kv plugin: ping, put/get 0 B, 1 KiB, 4 MiB, kill with exit status 0 and the socket gone', async () => {
-    const { command, args } = nodePlugin('kv/plugin-grpc.js');
-    const res = await runCommand(goHost, ['kv', 'grpc', command, ...args]);
+    const { command, args } = nodePlugin(`kv/plugin-${proto}.js`);
+    const res = await runCommand(goHost, ['kv', proto, command, ...args]);
     const steps = jsonLines(res.stdout);
     expect(res.code, res.stdout + res.stderr).toBe(0);
     const started = steps.find((s) => s.step === 'started')!;
-    expect(started).toMatchObject({ network: 'unix', protocol: 'grpc', version: 1 });
+    expect(started).toMatchObject({ network: 'unix', protocol: proto, version: 1 });
     expect(steps.some((s) => s.step === 'ping')).toBe(true);
     const putgets = steps.filter((s) => s.step === 'putget');
     expect(putgets.map((s) => [s.size, s.len, s.same])).toEqual([[0, 0, true], [1024, 1024, true], [4 << 20, 4 << 20, true]]);
@@ -130,32 +137,44 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.0.1 interop over gRP
     expect(existsSync(String(started.address))).toBe(false);
   });
 
-  it('Go host → TS counter plugin: the TS plugin calls the Go host back through the GRPCBroker', async () => {
-    const { command, args } = nodePlugin('counter/plugin-grpc.js');
-    const res = await runCommand(goHost, ['counter', 'grpc', command, ...args]);
+  it('Go host → TS plugin: what the plugin prints after the handshake reaches the Go host', async () => {
+    const res = await runCommand(goHost, ['kv', proto, process.execPath, misbehaving, proto], { ...process.env, EXHOST_PRINT: '1' });
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    if (proto === 'netrpc') {
+      expect(res.stdout).toContain('stdout: hello\n');
+      expect(res.stderr).toContain('stderr: hello\n');
+    } else {
+      // go-plugin v1.0.1 has no GRPCStdio: the output stays in the plugin, which must not block or fail.
+      expect(jsonLines(res.stdout).some((s) => s.step === 'printed')).toBe(true);
+    }
+  });
+
+  it('Go host → TS counter plugin: the TS plugin calls the Go host back through the broker', async () => {
+    const { command, args } = nodePlugin(`counter/plugin-${proto}.js`);
+    const res = await runCommand(goHost, ['counter', proto, command, ...args]);
     expect(res.code, res.stdout + res.stderr).toBe(0);
     expect(jsonLines(res.stdout).find((s) => s.step === 'counter')).toMatchObject({ value: 42, helperCalls: 2 });
     expect(processExited(res.stderr)!.error).toBeUndefined();
   });
 
   it('Go host with the wrong cookie: the TS plugin exits 1 and the Go host reports it', async () => {
-    const { command, args } = nodePlugin('kv/plugin-grpc.js');
-    const res = await runCommand(goHost, ['kv', 'grpc', command, ...args], { ...process.env, EXHOST_COOKIE: 'wrong' });
+    const { command, args } = nodePlugin(`kv/plugin-${proto}.js`);
+    const res = await runCommand(goHost, ['kv', proto, command, ...args], { ...process.env, EXHOST_COOKIE: 'wrong' });
     expect(res.code).toBe(1);
     expect(jsonLines(res.stdout).find((s) => s.step === 'start')!.error).toMatch(/plugin exited before we could connect|Unrecognized remote plugin message/); // go-plugin v1.0.1 reports either, racing exit against EOF
     expect(res.stderr).toContain('This binary is a plugin.');
   });
 
   it('Go host offering versions 2,3: the TS plugin answers 1 and the Go host refuses it', async () => {
-    const { command, args } = nodePlugin('kv/plugin-grpc.js');
-    const res = await runCommand(goHost, ['kv', 'grpc', command, ...args], { ...process.env, EXHOST_VERSIONS: '2,3' });
+    const { command, args } = nodePlugin(`kv/plugin-${proto}.js`);
+    const res = await runCommand(goHost, ['kv', proto, command, ...args], { ...process.env, EXHOST_VERSIONS: '2,3' });
     expect(res.code).toBe(1);
     expect(jsonLines(res.stdout).find((s) => s.step === 'start')!.error).toMatch(/Incompatible API version with plugin. Plugin version: 1/);
   });
 
   it('TS host → Go kv plugin: put/get, ping, Go hclog lines at their level, kill with the Go plugin gone', async () => {
     const logger = recordingLogger();
-    const client = new Client({ handshake, plugins: { kv: kvGrpcPlugin() }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'], logger });
+    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto], logger });
     const address = await client.start();
     await exerciseKv(client);
     const pid = client.reattachConfig()!.pid;
@@ -166,8 +185,8 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.0.1 interop over gRP
     expect(logger.entries.find((e) => e.message === 'plugin address')?.level).toBe('debug');
   });
 
-  it('TS host → Go counter plugin: the Go plugin calls the TS host back through the GRPCBroker', async () => {
-    const client = new Client({ handshake, plugins: { counter: counterGrpcPlugin() }, cmd: { command: goPlugin, args: ['counter', 'grpc'] }, allowedProtocols: ['grpc'] });
+  it('TS host → Go counter plugin: the Go plugin calls the TS host back through the broker', async () => {
+    const client = new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: { command: goPlugin, args: ['counter', proto] }, allowedProtocols: [proto] });
     const counter = await client.dispense('counter');
     const helper = adder();
     await counter.put('n', 2, helper);
@@ -178,14 +197,14 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.0.1 interop over gRP
   });
 
   it('TS host with the wrong cookie: the Go plugin exits 1 with its message', async () => {
-    const client = new Client({ handshake: { ...handshake, magicCookieValue: 'nope' }, plugins: { kv: kvGrpcPlugin() }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'] });
+    const client = new Client({ handshake: { ...handshake, magicCookieValue: 'nope' }, plugins: { kv: kvPlugin() }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto] });
     const err = (await client.start().catch((e: unknown) => e)) as PluginError;
     expect(err.code).toBe('exited');
     expect(err.message).toMatch(/This binary is a plugin/);
   });
 
   it('TS host offering versions 2,3 to a Go plugin of version 1: incompatible_version', async () => {
-    const client = new Client({ handshake, versionedPlugins: { 2: { kv: kvGrpcPlugin() }, 3: { kv: kvGrpcPlugin() } }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'] });
+    const client = new Client({ handshake, versionedPlugins: { 2: { kv: kvPlugin() }, 3: { kv: kvPlugin() } }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto] });
     const err = (await client.start().catch((e: unknown) => e)) as PluginError;
     expect(err.code).toBe('incompatible_version');
     await client.kill();
