@@ -8,7 +8,6 @@ import { cleanupClients, Client, PluginError } from '@plugwire/plugin';
 import { handshake, kvPlugin } from '../src/kv/shared.js';
 import { alive, recordingLogger } from './support.js';
 
-const fixture = { command: process.execPath, args: [join(import.meta.dirname, 'fixtures/misbehaving-kv.mjs')] };
 const text = (s: string) => new TextEncoder().encode(s);
 
 function collect(stream: PassThrough): () => string {
@@ -17,11 +16,12 @@ function collect(stream: PassThrough): () => string {
   return () => out;
 }
 
-function newClient(extra: Partial<ConstructorParameters<typeof Client>[0]> = {}) {
-  return new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: fixture, allowedProtocols: ['grpc'], logger: recordingLogger(), ...extra });
-}
+describe.each(['grpc', 'netrpc'] as const)('Client with a real plugin process over %s', (proto) => {
+  const fixture = { command: process.execPath, args: [join(import.meta.dirname, 'fixtures/misbehaving-kv.mjs'), proto] };
+  function newClient(extra: Partial<ConstructorParameters<typeof Client>[0]> = {}) {
+    return new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: fixture, allowedProtocols: [proto], logger: recordingLogger(), ...extra });
+  }
 
-describe('Client with a real plugin process', () => {
   it('a plugin crashing mid-call rejects the pending call with a PluginError and the host lives on', async () => {
     const client = newClient();
     const kv = await client.dispense('kv');
@@ -87,7 +87,7 @@ describe('Client with a real plugin process', () => {
     const kv1 = await first.dispense('kv');
     await kv1.put('kept', text('value'));
     const config = first.reattachConfig()!;
-    const second = new Client({ handshake, plugins: { kv: kvPlugin() }, reattach: config, allowedProtocols: ['grpc'], logger: recordingLogger() });
+    const second = new Client({ handshake, plugins: { kv: kvPlugin() }, reattach: config, allowedProtocols: [proto], logger: recordingLogger() });
     const kv2 = await second.dispense('kv');
     expect(new TextDecoder().decode(await kv2.get('kept'))).toBe('value');
     await second.kill();
