@@ -132,3 +132,42 @@ describe.skipIf(goSkipReason() !== undefined)('TypeScript host, go-plugin v1.0.1
     await expect(client.close()).resolves.toBe(true);
   });
 });
+
+describe.skipIf(goSkipReason() !== undefined)('TypeScript host, go-plugin netrpc plugin that dies', () => {
+  it('fails pending and later calls with a PluginError when the plugin process is killed', async () => {
+    const bin = await buildGo('netrpcfix/plugin-go');
+    const child = spawn(bin, [], {
+      env: { ...process.env, PLUGWIRE_NETRPC_TEST: 'netrpc', PLUGIN_PROTOCOL_VERSIONS: '1', PLUGIN_MIN_PORT: '10000', PLUGIN_MAX_PORT: '25000' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const exit = new AbortController();
+    const exited = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        exit.abort(new PluginError('exited', 'the plugin process exited'));
+        resolve();
+      }),
+    );
+    const lines = createInterface({ input: child.stdout! });
+    const [line] = (await once(lines, 'line')) as [string];
+    lines.close();
+    child.stdout?.resume();
+    const client = await connectNetRpc({
+      address: { network: 'unix', address: line.split('|')[3] ?? '' },
+      plugins: { kv: kvPlugin() },
+      logger: silentLogger,
+      exited: exit.signal,
+    });
+    const kv = (await client.dispense('kv')) as KV;
+    await kv.put('a', utf8('1'));
+    child.kill('SIGKILL');
+    await exited;
+    const failure = await kv.get('a').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(PluginError);
+    expect(['exited', 'unavailable', 'closed']).toContain((failure as PluginError).code);
+    await expect(client.ping()).rejects.toBeInstanceOf(PluginError);
+    await expect(client.close()).resolves.toBe(false);
+  });
+});

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { PluginError } from '@plugwire/core';
-import { gob } from '@plugwire/gob';
+import { type GobDynamic, gob } from '@plugwire/gob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGo, goSkipReason } from '../../../test/support/go.js';
 import { type RpcClient, createRpcClient, method, serveRpc } from '../src/index.js';
@@ -71,7 +71,7 @@ describe.skipIf(goSkipReason() !== undefined)('net/rpc against Go net/rpc over a
     });
 
     it("sends map[string]interface{} values Go's type switch accepts", async () => {
-      const arg = gob.value(gob.map(gob.string, gob.interface), new Map([['key', 'k'], ['value', utf8('v')]]));
+      const arg = gob.value(gob.map(gob.string, gob.interface), new Map<string, GobDynamic>([['key', 'k'], ['value', utf8('v')]]));
       await expect(client.call('Plugin.Put', arg, { reply: gob.empty })).resolves.toEqual({});
     });
 

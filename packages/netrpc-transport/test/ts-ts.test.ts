@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { type ClientProtocol, PluginError, type ServerProtocol, silentLogger } from '@plugwire/core';
@@ -73,8 +74,9 @@ describe('netrpc TypeScript host ↔ TypeScript plugin over a unix socket', () =
   it("mirrors the plugin's stdout and stderr to the host", async () => {
     pluginStdout.write('out line\n');
     pluginStderr.write('err line\n');
-    const [o] = (await Promise.all([new Promise((r) => hostStdout.once('data', r)), new Promise((r) => hostStderr.once('data', (d) => r(d)))])) as [Buffer];
-    expect(o.toString()).toBe('out line\n');
+    const [o, e] = await Promise.all([once(hostStdout, 'data'), once(hostStderr, 'data')]);
+    expect(String(o[0])).toBe('out line\n');
+    expect(String(e[0])).toBe('err line\n');
   });
 
   it('calls back into the host through the broker (counter + AddHelper)', async () => {
