@@ -88,7 +88,7 @@ describe('MuxBroker TS <-> TS', () => {
     await host.close();
     await expect(host.dial(1)).rejects.toMatchObject({ code: 'closed' });
     await p.close();
-    expect(timerCount()).toBe(before);
+    expect(timerCount()).toBeLessThanOrEqual(before);
   });
 
   it('rejects ids that are not uint32', async () => {

@@ -174,7 +174,7 @@ describe('yamux session TS <-> TS', () => {
     await p.server.closed;
     await p.close();
     expect(p.sockets.a.destroyed && p.sockets.b.destroyed).toBe(true);
-    expect(timerCount()).toBe(before);
+    expect(timerCount()).toBeLessThanOrEqual(before);
   });
 
   it('abort(reason) fails streams and pending calls with the reason', async () => {
