@@ -121,6 +121,15 @@ describe('gob hostile input', () => {
     expect(() => encodeGob(iface, v as null)).toThrow(/deeper/);
   });
 
+  it('rejects values nested deeper than maxDepth when decoding', () => {
+    let v: unknown = 'leaf';
+    const iface = { kind: 'interface' } as const;
+    for (let i = 0; i < 20; i++) v = { name: 'x', type: iface, value: v };
+    const dec = createDecoder({ maxDepth: 10 });
+    dec.push(encodeGob(iface, v as null));
+    expect(() => dec.next()).toThrow(/nested deeper than 10 levels/);
+  });
+
   it('bounds zero values of huge announced types by the message size', () => {
     // A struct type whose one field is a [1e9]int array, and a value omitting that field: the decoder must refuse
     // rather than allocate a billion zeros for it.

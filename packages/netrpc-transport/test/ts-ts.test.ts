@@ -18,7 +18,13 @@ describe('netrpc TypeScript host ↔ TypeScript plugin over a unix socket', () =
   const hostStdout = new PassThrough();
   const hostStderr = new PassThrough();
 
+  let baseline: string[] = [];
+  /** Handles and timers of this process that sockets and sessions could leak. */
+  const resources = (): string[] =>
+    process.getActiveResourcesInfo().filter((r) => r === 'PipeWrap' || r === 'TCPSocketWrap' || r === 'Timeout' || r === 'PipeServerWrap').sort();
+
   beforeAll(async () => {
+    baseline = resources();
     const listener = await unixListener();
     socketPath = listener.path;
     server = await serveNetRpc({
@@ -102,10 +108,14 @@ describe('netrpc TypeScript host ↔ TypeScript plugin over a unix socket', () =
   });
 
   it('closes with Control.Quit: the plugin side is done, the listener and its socket file are gone', async () => {
+    expect(resources().length).toBeGreaterThan(baseline.length); // the connection's sockets, while it is open
     await expect(client.close()).resolves.toBe(true);
     await server.done;
     await server.close();
     expect(existsSync(socketPath)).toBe(false);
     await expect(client.ping()).rejects.toBeInstanceOf(PluginError);
+    // Sockets, the listener and every keepalive or broker timer are gone once both sides closed.
+    for (let i = 0; i < 10 && resources().length > baseline.length; i++) await new Promise((r) => setImmediate(r));
+    expect(resources()).toEqual(baseline);
   });
 });
