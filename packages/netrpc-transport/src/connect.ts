@@ -87,7 +87,12 @@ class NetRpcClientProtocol implements ClientProtocol {
     const rpc = createRpcClient(stream);
     this.clients.add(rpc);
     void rpc.closed.then(() => this.clients.delete(rpc));
-    return client.call(definition, this.broker, rpc);
+    try {
+      return await client.call(definition, this.broker, rpc);
+    } catch (err) {
+      await rpc.close();
+      throw PluginError.from(err, 'internal');
+    }
   }
 
   async ping(options: AbortOptions = {}): Promise<void> {

@@ -49,9 +49,11 @@ class StreamRpcClient implements RpcClient {
 
   constructor(private readonly stream: Duplex) {
     stream.on('data', (chunk: Uint8Array) => this.onData(chunk));
-    stream.on('end', () =>
-      this.fail(new PluginError('unavailable', 'net/rpc: the peer closed the connection (unexpected EOF); the plugin may have exited')),
-    );
+    stream.on('end', () => {
+      this.fail(new PluginError('unavailable', 'net/rpc: the peer closed the connection (unexpected EOF); the plugin may have exited'));
+      // Nothing more can be answered: end this side too, so the connection is released.
+      if (!stream.writableEnded) stream.end();
+    });
     stream.on('error', (err: Error) =>
       this.fail(new PluginError('unavailable', `net/rpc: connection failed: ${err.message}`, { cause: err })),
     );

@@ -145,7 +145,12 @@ class StreamRpcServer implements RpcServer {
     } else {
       bytes = this.encoder.encodeAll([head(error), { type: InvalidRequest, value: {} }]);
     }
-    this.stream.write(bytes);
+    // A peer that sends calls but does not read replies is not read further until the replies drain, so
+    // replies cannot pile up without bound (Go's server blocks on the write the same way).
+    if (!this.stream.write(bytes) && !this.stream.isPaused()) {
+      this.stream.pause();
+      this.stream.once('drain', () => this.stream.resume());
+    }
   }
 
   private finish(reason: PluginError): void {
