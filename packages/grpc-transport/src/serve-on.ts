@@ -23,7 +23,14 @@ export interface ServingServer {
 export function serveOn(server: grpc.Server, listener: Listener): ServingServer {
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const sockets = new Set<Socket>();
+  let stopping = false;
+  // Stays attached until the listener is closed: a socket accepted while stopping must be destroyed, because an
+  // unread socket never notices its peer hanging up and would keep the listener's close() waiting forever.
   const onConnection = (socket: Socket): void => {
+    if (stopping) {
+      socket.destroy();
+      return;
+    }
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     injector.injectConnection(socket);
@@ -33,11 +40,12 @@ export function serveOn(server: grpc.Server, listener: Listener): ServingServer 
   let closing: Promise<void> | undefined;
   let aborting: Promise<void> | undefined;
   const finish = async (): Promise<void> => {
-    listener.server.off('connection', onConnection);
+    stopping = true;
     injector.destroy();
     // Sockets that never became an HTTP/2 session are not known to grpc-js.
     for (const socket of sockets) socket.destroy();
     await listener.close();
+    listener.server.off('connection', onConnection);
   };
   const abort = (): Promise<void> => {
     aborting ??= (async () => {
@@ -49,7 +57,7 @@ export function serveOn(server: grpc.Server, listener: Listener): ServingServer 
   return {
     close() {
       closing ??= (async () => {
-        listener.server.off('connection', onConnection);
+        stopping = true;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {
             server.forceShutdown();

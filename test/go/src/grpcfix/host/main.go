@@ -45,6 +45,11 @@ func fail(format string, args ...interface{}) {
 	os.Exit(1)
 }
 
+// step says on stderr what the host is about to do, so that a stuck run shows where it stopped.
+func step(name string) {
+	fmt.Fprintf(os.Stderr, "[INFO] step: %s\n", name)
+}
+
 func main() {
 	addr, err := net.ResolveUnixAddr("unix", os.Args[1])
 	if err != nil {
@@ -60,10 +65,12 @@ func main() {
 		Reattach:         &plugin.ReattachConfig{Protocol: plugin.ProtocolGRPC, Addr: addr, Pid: pid},
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 	})
+	step("connect")
 	rpc, err := client.Client()
 	if err != nil {
 		fail("client: %s", err)
 	}
+	step("ping")
 	if err := rpc.Ping(); err != nil {
 		fail("ping: %s", err)
 	}
@@ -74,12 +81,14 @@ func main() {
 	c := raw.(*echoClient)
 	ctx := context.Background()
 
+	step("echo")
 	data := bytes.Repeat([]byte{5}, 3<<20)
 	res, err := c.client.Echo(ctx, &echo.EchoRequest{Data: data})
 	if err != nil || !bytes.Equal(res.Data, data) {
 		fail("echo: %v", err)
 	}
 
+	step("add")
 	id := c.broker.NextId()
 	go c.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
 		s := grpc.NewServer(opts...)
@@ -91,20 +100,24 @@ func main() {
 		fail("add through the host's broker server: %v %v", sum, err)
 	}
 
+	step("start helper")
 	helper, err := c.client.StartHelper(ctx, &echo.EchoRequest{})
 	if err != nil {
 		fail("start helper: %s", err)
 	}
+	step("dial helper")
 	conn, err := c.broker.Dial(helper.HelperId)
 	if err != nil {
 		fail("dial plugin helper: %s", err)
 	}
+	step("sum on helper")
 	sum, err = echo.NewAddHelperClient(conn).Sum(ctx, &echo.SumRequest{A: 7, B: 8})
 	if err != nil || sum.R != 15 {
 		fail("sum on the plugin's broker server: %v %v", sum, err)
 	}
 	conn.Close()
 
+	step("close")
 	if err := rpc.Close(); err != nil {
 		fail("close: %s", err)
 	}
