@@ -352,7 +352,8 @@ class StreamDecoder implements GobDecoder {
   }
 
   /** The GobType a wire id stands for, so decoded interface values can be sent on again. */
-  schemaOf(id: number): GobType {
+  schemaOf(id: number, depth = 0): GobType {
+    if (depth > this.maxDepth) throw gobError(`type definitions nested deeper than ${this.maxDepth} levels`);
     const builtin = BUILTIN_TYPES[id];
     if (builtin !== undefined) return builtin;
     const cached = this.schemas.get(id);
@@ -363,18 +364,18 @@ class StreamDecoder implements GobDecoder {
     this.schemas.set(id, node as GobTypeNode);
     switch (d.kind) {
       case 'struct':
-        node.fields = d.fields.map((f) => ({ name: f.name, type: this.schemaOf(f.id) }));
+        node.fields = d.fields.map((f) => ({ name: f.name, type: this.schemaOf(f.id, depth + 1) }));
         break;
       case 'slice':
-        node.elem = this.schemaOf(d.elem);
+        node.elem = this.schemaOf(d.elem, depth + 1);
         break;
       case 'array':
-        node.elem = this.schemaOf(d.elem);
+        node.elem = this.schemaOf(d.elem, depth + 1);
         node.len = d.len;
         break;
       case 'map':
-        node.key = this.schemaOf(d.key);
-        node.elem = this.schemaOf(d.elem);
+        node.key = this.schemaOf(d.key, depth + 1);
+        node.elem = this.schemaOf(d.elem, depth + 1);
         break;
       case 'encoder':
         node.flavor = d.flavor;
@@ -403,6 +404,7 @@ class StreamDecoder implements GobDecoder {
 
   private zeroOfShape(s: Shape, stack: Set<unknown>): unknown {
     this.spend(1);
+    if (stack.size > this.maxDepth) throw gobError(`types nested deeper than ${this.maxDepth} levels`);
     switch (s.kind) {
       case 'bool':
         return false;
@@ -446,6 +448,7 @@ class StreamDecoder implements GobDecoder {
     if (id < FIRST_USER_ID) return this.zeroOfShape(wireShape(BUILTIN_TYPES[id] ?? gob.interface), stack);
     const d = this.desc(id);
     this.spend(1);
+    if (stack.size > this.maxDepth) throw gobError(`types nested deeper than ${this.maxDepth} levels`);
     switch (d.kind) {
       case 'slice':
         return [];

@@ -130,6 +130,18 @@ describe('gob hostile input', () => {
     expect(() => dec.next()).toThrow(/nested deeper than 10 levels/);
   });
 
+  it('rejects type definitions chained deeper than maxDepth', () => {
+    const out = new ByteWriter();
+    for (let id = 65; id < 365; id++) {
+      const def = new ByteWriter();
+      writeTypeDefinition(def, id, { kind: 'slice', name: '', elem: id + 1 });
+      out.uint(def.len);
+      out.raw(def.result());
+    }
+    out.raw(Uint8Array.from([0x04, 0xff, 0x82, 0x00, 0x00])); // a value of type 65: an empty slice
+    expect(() => decodeGob(out.result())).toThrow(PluginError);
+  });
+
   it('bounds zero values of huge announced types by the message size', () => {
     // A struct type whose one field is a [1e9]int array, and a value omitting that field: the decoder must refuse
     // rather than allocate a billion zeros for it.
