@@ -1,4 +1,4 @@
-import { Metadata, connectivityState } from '@grpc/grpc-js';
+import { Metadata, connectivityState, type Channel } from '@grpc/grpc-js';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions } from '@plugwire/core';
 import { clientOn, openChannel } from './channel.js';
 import { createGrpcBroker } from './broker.js';
@@ -44,7 +44,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
   if (exited?.aborted) throw new PluginError('exited', 'the plugin process exited before the host could connect', { cause: exited.reason });
   exited?.addEventListener('abort', onExited, { once: true });
 
-  let channel;
+  let channel: Channel;
   try {
     channel = openChannel(options.address, stop.signal);
   } catch (err) {
