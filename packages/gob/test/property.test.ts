@@ -139,7 +139,7 @@ describe('gob hostile input', () => {
       out.raw(def.result());
     }
     out.raw(Uint8Array.from([0x04, 0xff, 0x82, 0x00, 0x00])); // a value of type 65: an empty slice
-    expect(() => decodeGob(out.result())).toThrow(PluginError);
+    expect(() => decodeGob(out.result())).toThrow(/nested deeper than 100 levels/);
   });
 
   it('bounds zero values of huge announced types by the message size', () => {
