@@ -611,8 +611,6 @@ class Session implements YamuxSession, StreamHost {
     conn.off('data', noop);
     conn.off('close', this.onClose);
     conn.off('error', this.onError);
-    // A late 'error' from a dead connection must not crash the process.
-    if (conn.listenerCount('error') === 0) conn.once('error', noop);
     this.resolveClosed();
   }
 }

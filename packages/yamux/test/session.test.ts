@@ -1,3 +1,4 @@
+import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { PluginError } from '@plugwire/core';
 import { createSession } from '../src/index.js';
@@ -189,6 +190,37 @@ describe('yamux session TS <-> TS', () => {
     await p.client.closed;
     await p.server.closed; // the peer sees the connection end
     await p.close();
+  });
+
+  it('runs over any Duplex, not only sockets, and removes its listeners when done', async () => {
+    // Two in-memory Duplexes wired back to back.
+    let left: Duplex | undefined;
+    let right: Duplex | undefined;
+    const make = (other: () => Duplex | undefined): Duplex =>
+      new Duplex({
+        read() {},
+        write(chunk: Buffer, _enc, cb) {
+          other()?.push(chunk);
+          cb();
+        },
+        final(cb) {
+          other()?.push(null);
+          cb();
+        },
+      });
+    left = make(() => right);
+    right = make(() => left);
+    const events = ['data', 'end', 'error', 'close', 'drain'] as const;
+    const before = events.map((e) => left?.listenerCount(e));
+    const client = createSession(left, 'client', { enableKeepAlive: false });
+    const server = createSession(right, 'server', { enableKeepAlive: false });
+    server.accept().then((s) => s.pipe(s), () => {});
+    const s = await client.open();
+    const data = pattern(600_000, 5);
+    const [, got] = await Promise.all([writeAll(s, data), hashAll(s)]);
+    expect(got.sha).toBe(sha256(data));
+    await Promise.all([client.close(), server.close()]);
+    expect(events.map((e) => left?.listenerCount(e))).toEqual(before);
   });
 
   it('rejects bad options with invalid_argument', async () => {
