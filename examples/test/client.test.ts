@@ -95,6 +95,20 @@ describe.each(['grpc', 'netrpc'] as const)('Client with a real plugin process ov
     await first.kill();
   });
 
+  it('a plugin asked to listen on TCP binds 127.0.0.1 inside the host port range', async () => {
+    const client = newClient({ cmd: { ...fixture, args: [...fixture.args, 'tcp'] }, minPort: 23100, maxPort: 23199 });
+    const address = await client.start();
+    expect(address.network).toBe('tcp');
+    const [host, port] = address.address.split(':');
+    expect(host).toBe('127.0.0.1');
+    expect(Number(port)).toBeGreaterThanOrEqual(23100);
+    expect(Number(port)).toBeLessThanOrEqual(23199);
+    const kv = await client.dispense('kv');
+    await kv.put('k', text('v'));
+    expect(new TextDecoder().decode(await kv.get('k'))).toBe('v');
+    await client.kill();
+  });
+
   it('a mirrored plugin log line reaches the host logger at its level', async () => {
     const logger = recordingLogger();
     const client = newClient({ logger });
