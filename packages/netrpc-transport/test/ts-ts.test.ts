@@ -18,10 +18,15 @@ describe('netrpc TypeScript host ↔ TypeScript plugin over a unix socket', () =
   const hostStdout = new PassThrough();
   const hostStderr = new PassThrough();
 
-  let baseline: string[] = [];
-  /** Handles and timers of this process that sockets and sessions could leak. */
-  const resources = (): string[] =>
-    process.getActiveResourcesInfo().filter((r) => r === 'PipeWrap' || r === 'TCPSocketWrap' || r === 'Timeout' || r === 'PipeServerWrap').sort();
+  let baseline = { sockets: 0, timers: 0 };
+  /** Sockets and timers of this process that the connection could leak. */
+  const resources = (): { sockets: number; timers: number } => {
+    const info = process.getActiveResourcesInfo();
+    return {
+      sockets: info.filter((r) => r === 'PipeWrap' || r === 'TCPSocketWrap' || r === 'PipeServerWrap').length,
+      timers: info.filter((r) => r === 'Timeout').length,
+    };
+  };
 
   beforeAll(async () => {
     baseline = resources();
@@ -108,14 +113,16 @@ describe('netrpc TypeScript host ↔ TypeScript plugin over a unix socket', () =
   });
 
   it('closes with Control.Quit: the plugin side is done, the listener and its socket file are gone', async () => {
-    expect(resources().length).toBeGreaterThan(baseline.length); // the connection's sockets, while it is open
+    expect(resources().sockets).toBeGreaterThan(baseline.sockets); // the connection's sockets, while it is open
     await expect(client.close()).resolves.toBe(true);
     await server.done;
     await server.close();
     expect(existsSync(socketPath)).toBe(false);
     await expect(client.ping()).rejects.toBeInstanceOf(PluginError);
     // Sockets, the listener and every keepalive or broker timer are gone once both sides closed.
-    for (let i = 0; i < 10 && resources().length > baseline.length; i++) await new Promise((r) => setImmediate(r));
-    expect(resources()).toEqual(baseline);
+    for (let i = 0; i < 100 && resources().sockets > baseline.sockets; i++) await new Promise((r) => setImmediate(r));
+    expect(resources().sockets).toBe(baseline.sockets);
+    // The test runner's own timers come and go; none may be left by the connection.
+    expect(resources().timers).toBeLessThanOrEqual(baseline.timers);
   });
 });
