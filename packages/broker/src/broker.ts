@@ -190,6 +190,9 @@ class MuxBrokerImpl implements MuxBroker {
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     }
+    if (stream.destroyed) {
+      throw new PluginError('closed', `broker: the stream for id ${id} was reset before it was accepted; dial again`);
+    }
     // The ack: the id echoed back tells the dialer the stream is claimed.
     stream.write(encodeBrokerId(id));
     return stream;

@@ -96,6 +96,40 @@ describe('yamux session TS <-> TS', () => {
     }
   });
 
+  it('stream close() ends gracefully once the peer closes too; abort(reason) resets at once', async () => {
+    const p = await sessionPair();
+    try {
+      const accepted = p.server.accept();
+      const c = await p.client.open();
+      c.write('unread by anyone');
+      const s = await accepted;
+      const closing = c.close();
+      expect(await readAll(s)).toEqual(Buffer.from('unread by anyone'));
+      s.end('also never read');
+      await closing; // resolves although nobody read what the server sent
+      expect(c.destroyed).toBe(true);
+      await c.close(); // idempotent
+
+      const accepted2 = p.server.accept();
+      const d = await p.client.open();
+      d.write('x');
+      const t = await accepted2;
+      const peerError = new Promise<unknown>((resolve) => t.once('error', resolve));
+      t.resume();
+      const localError = new Promise<unknown>((resolve) => d.once('error', resolve));
+      const reason = new PluginError('aborted', 'caller gave up');
+      d.abort(reason);
+      expect(await localError).toBe(reason);
+      expect(await peerError).toMatchObject({ code: 'closed' });
+      d.abort(); // idempotent
+      await p.client.ping();
+      expect(p.client.numStreams).toBe(0);
+      expect(p.server.numStreams).toBe(0);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('go-away refuses new streams on the peer while existing streams finish', async () => {
     const p = await sessionPair();
     try {
