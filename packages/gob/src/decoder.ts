@@ -169,7 +169,7 @@ class StreamDecoder implements GobDecoder {
         this.continued = false;
         let value: unknown;
         try {
-          value = this.topLevel(r, id, expect, type, 0);
+          value = this.topLevel(r, id, expect, 0);
         } catch (err) {
           if (err !== NEED_MORE) throw err;
           this.rollback();
@@ -384,10 +384,10 @@ class StreamDecoder implements GobDecoder {
     return node as GobTypeNode;
   }
 
-  private topLevel(r: ByteReader, id: number, expect: Shape | undefined, full: GobType | undefined, depth: number): unknown {
+  /** A value as Go frames it at top level or inside an interface: a struct as is, anything else as a singleton. */
+  private topLevel(r: ByteReader, id: number, expect: Shape | undefined, depth: number): unknown {
     if (id >= FIRST_USER_ID && this.desc(id).kind === 'struct') return this.value(r, id, expect, depth);
     if (r.smallUint('singleton delta') !== 0) throw gobError('non-zero delta for a singleton value');
-    void full;
     return this.value(r, id, expect, depth);
   }
 
@@ -603,7 +603,7 @@ class StreamDecoder implements GobDecoder {
       if (r.remaining > 0) r.uint();
     }
     r.uint(); // byte count of the value, there so a receiver could skip it
-    const value = this.topLevel(r, id, undefined, undefined, depth + 1);
+    const value = this.topLevel(r, id, undefined, depth + 1);
     return { name, type: this.schemaOf(id), value };
   }
 }

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildGo, goSkipReason } from '../../../test/support/go.js';
-import { decodeGob, encodeGob } from '../src/index.js';
+import { createDecoder, decodeGob, encodeGob } from '../src/index.js';
 import { goldenCases, plain } from './cases.js';
 
 const run = promisify(execFile);
@@ -36,6 +36,21 @@ describe.skipIf(goSkipReason() !== undefined)('gob against Go encoding/gob', () 
       if (c.schemaless !== false) expect(plain(schemaless)).toEqual(plain(c.value));
     });
   }
+
+  it("decodes Go's bytes fed one byte at a time (interface type definitions split across messages)", () => {
+    for (const [name, c] of Object.entries(goldenCases)) {
+      const bytes = Buffer.from(fromGo[name] ?? '', 'base64');
+      const dec = createDecoder();
+      const values: unknown[] = [];
+      for (const b of bytes) {
+        dec.push(Uint8Array.of(b));
+        const v = dec.next(c.type);
+        if (v !== undefined) values.push(v.value);
+      }
+      expect(values.map(plain), name).toEqual([plain(c.decoded ?? c.value)]);
+      expect(dec.buffered).toBe(0);
+    }
+  });
 
   it('Go decodes plugwire encodings of every case to the same Go values', async () => {
     const ours = Object.fromEntries(
