@@ -154,6 +154,31 @@ describe.skipIf(goSkipReason() !== undefined)('yamux interop with Go hashicorp/y
       await expect(peer.session.open()).rejects.toMatchObject({ code: kind });
     });
 
+    it('close() from TS ends the Go session after the data already written and a FIN', async () => {
+      peer = await startGoPeer(goRole);
+      const s = await peer.command('sink');
+      s.resume();
+      s.write(Buffer.from('before close')); // close() ends the stream (FIN) after this
+      await peer.session.close();
+      const out = await peer.exited;
+      expect(out).toContain(`sink 12 ${sha256(Buffer.from('before close'))}\n`);
+      expect(out).toMatch(/session-ended: (EOF|session shutdown)/);
+      expect(peer.session.error?.code).toBe('closed');
+    });
+
+    it('Go closing its session ends this one normally, streams with EOF', async () => {
+      peer = await startGoPeer(goRole);
+      const accepted = peer.session.accept();
+      expect(await peer.ctrl(`open-source ${64 * KiB} 8`)).toBe('ok');
+      const s = await accepted;
+      const got = hashAll(s);
+      await peer.ctrl('ping');
+      void peer.ctrl('close-session').catch(() => '');
+      await peer.session.closed;
+      expect(peer.session.error?.code).toBe('closed');
+      expect((await got).bytes).toBeLessThanOrEqual(64 * KiB);
+    });
+
     it('pings each way', async () => {
       peer = await startGoPeer(goRole);
       expect(await peer.session.ping()).toBeGreaterThanOrEqual(0);

@@ -105,6 +105,7 @@ func (p *peer) serveStream(s *yamux.Stream) {
 	case "sink":
 		sum := pattern.NewSum()
 		io.Copy(sum, s)
+		fmt.Printf("sink %d %s\n", sum.N, sum.Hex())
 		fmt.Fprintf(s, "%d %s\n", sum.N, sum.Hex())
 		s.Close()
 	case "discard":
@@ -266,6 +267,10 @@ func (p *peer) ctrl(s *yamux.Stream) {
 			p.gate.Lock()
 		case "resume-accept":
 			p.gate.Unlock()
+		case "close-session":
+			// Go's Session.Close: closes the connection without a go-away; no reply.
+			p.session.Close()
+			continue
 		case "numstreams":
 			reply = strconv.Itoa(p.session.NumStreams())
 		default:
@@ -300,6 +305,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	var handlers sync.WaitGroup
 	p := &peer{session: s, results: map[string]chan string{}, holds: map[string]chan struct{}{}, progress: map[string]*int64{}, conn: conn}
 	for {
 		p.gate.Lock()
@@ -311,9 +317,20 @@ func main() {
 			for i := 0; i < 300 && err == yamux.ErrSessionShutdown; i++ {
 				_, err = s.AcceptStream()
 			}
+			// Let stream handlers finish what the session delivered before it ended (bounded: some never end).
+			done := make(chan struct{})
+			go func() { handlers.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(2 * time.Second):
+			}
 			fmt.Printf("session-ended: %v\n", err)
 			os.Exit(0)
 		}
-		go p.serveStream(st)
+		handlers.Add(1)
+		go func() {
+			defer handlers.Done()
+			p.serveStream(st)
+		}()
 	}
 }
