@@ -55,7 +55,8 @@ class StreamRpcClient implements RpcClient {
       if (!stream.writableEnded) stream.end();
     });
     stream.on('error', (err: Error) =>
-      this.fail(new PluginError('unavailable', `net/rpc: connection failed: ${err.message}`, { cause: err })),
+      // A PluginError (the session's end, the plugin's exit) says more than any wrapping would.
+      this.fail(err instanceof PluginError ? err : new PluginError('unavailable', `net/rpc: connection failed: ${err.message}`, { cause: err })),
     );
     stream.on('close', () => {
       this.fail(new PluginError('unavailable', 'net/rpc: the connection is shut down'));
