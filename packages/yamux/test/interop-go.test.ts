@@ -156,8 +156,8 @@ describe.skipIf(goSkipReason() !== undefined)('yamux interop with Go hashicorp/y
 
     it('close() from TS ends the Go session after the data already written and a FIN', async () => {
       peer = await startGoPeer(goRole);
-      const s = await peer.command('sink');
-      s.resume();
+      const s = await peer.command('sink-log');
+      expect(await lineReader(s).next()).toBe('ready');
       s.write(Buffer.from('before close')); // close() ends the stream (FIN) after this
       await peer.session.close();
       const out = await peer.exited;

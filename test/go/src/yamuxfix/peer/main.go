@@ -105,8 +105,14 @@ func (p *peer) serveStream(s *yamux.Stream) {
 	case "sink":
 		sum := pattern.NewSum()
 		io.Copy(sum, s)
-		fmt.Printf("sink %d %s\n", sum.N, sum.Hex())
 		fmt.Fprintf(s, "%d %s\n", sum.N, sum.Hex())
+		s.Close()
+	case "sink-log":
+		// Says "ready", then reads to EOF and reports the checksum on stdout (the session may be gone by then).
+		s.Write([]byte("ready\n"))
+		sum := pattern.NewSum()
+		io.Copy(sum, s)
+		fmt.Printf("sink %d %s\n", sum.N, sum.Hex())
 		s.Close()
 	case "discard":
 		n, _ := io.Copy(ioutil.Discard, s)
