@@ -1,29 +1,9 @@
 // go-plugin's MuxBroker over a yamux session: brokered streams carry a 4-byte little-endian id; the acceptor
 // echoes it back as the ack.
-import { PluginError, abortError, silentLogger, throwIfAborted, type AbortOptions, type Broker, type Logger } from '@plugwire/core';
+import { PluginError, abortError, throwIfAborted, type AbortOptions, type Broker, type Logger } from '@plugwire/core';
 import type { YamuxSession, YamuxStream } from '@plugwire/yamux';
 import { encodeBrokerId, readBrokerId } from './id-header.js';
-
-/** Settings of a {@link MuxBroker}; the defaults are go-plugin's. */
-export interface MuxBrokerOptions {
-  /**
-   * Milliseconds `accept(id)` waits for the other side's dial, and an arrived stream waits for `accept(id)` before
-   * it is closed.
-   * @default 5000
-   */
-  acceptTimeout?: number;
-  /**
-   * Milliseconds `dial(id)` waits for the ack (go-plugin waits forever; its acceptor closes unclaimed streams
-   * after 5 s, so twice that only cuts off a broken peer).
-   * @default 10000
-   */
-  dialTimeout?: number;
-  /**
-   * Where the broker logs dropped streams.
-   * @default silentLogger
-   */
-  logger?: Logger;
-}
+import { validateMuxBrokerOptions, type MuxBrokerOptions } from './options.js';
 
 /** go-plugin's `MuxBroker`: extra streams between host and plugin, matched by id. */
 export interface MuxBroker extends Broker {
@@ -56,14 +36,6 @@ interface Pending {
   timer?: NodeJS.Timeout;
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new PluginError('invalid_argument', `broker option ${name} must be a positive number of milliseconds, got ${String(value)}`);
-  }
-  return value;
-}
-
 function checkId(id: number): void {
   if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) {
     throw new PluginError('invalid_argument', `broker id must be a uint32, got ${String(id)}`);
@@ -82,9 +54,10 @@ class MuxBrokerImpl implements MuxBroker {
 
   constructor(session: YamuxSession, options: MuxBrokerOptions) {
     this.session = session;
-    this.acceptTimeout = positive('acceptTimeout', options.acceptTimeout, 5000);
-    this.dialTimeout = positive('dialTimeout', options.dialTimeout, 10_000);
-    this.logger = options.logger ?? silentLogger;
+    const opts = validateMuxBrokerOptions(options);
+    this.acceptTimeout = opts.acceptTimeout;
+    this.dialTimeout = opts.dialTimeout;
+    this.logger = opts.logger;
     void session.closed.then(() => this.shutdown(session.error ?? new PluginError('closed', 'broker session ended')));
   }
 
@@ -250,6 +223,7 @@ class MuxBrokerImpl implements MuxBroker {
  * control, stdout, stderr) are accepted, so that every further stream goes to the broker.
  * @param session - the yamux session; the broker's `close()` closes it, as go-plugin's does
  * @param options - timeouts (go-plugin's by default)
+ * @throws PluginError `invalid_argument` for a bad option
  */
 export function createMuxBroker(session: YamuxSession, options: MuxBrokerOptions = {}): MuxBroker {
   return new MuxBrokerImpl(session, options);

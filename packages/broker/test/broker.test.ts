@@ -98,3 +98,12 @@ describe('MuxBroker TS <-> TS', () => {
     await p.close();
   });
 });
+
+describe('validateMuxBrokerOptions', () => {
+  it('applies go-plugin defaults and rejects bad values', async () => {
+    const { validateMuxBrokerOptions } = await import('../src/index.js');
+    expect(validateMuxBrokerOptions()).toMatchObject({ acceptTimeout: 5000, dialTimeout: 10_000 });
+    expect(() => validateMuxBrokerOptions({ acceptTimeout: 0 })).toThrow(PluginError);
+    expect(() => validateMuxBrokerOptions({ dialTimeout: Number.NaN })).toThrow(/dialTimeout/);
+  });
+});
