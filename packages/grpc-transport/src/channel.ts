@@ -42,27 +42,53 @@ export function openChannel(address: PluginAddress | { network: string; address:
   return channel;
 }
 
-function stopInterceptor(stop: AbortSignal): grpc.Interceptor {
-  return (options, nextCall) => {
-    const call: grpc.InterceptingCall = new grpc.InterceptingCall(nextCall(options), {
-      start(metadata, listener, next) {
-        const onStop = (): void => {
-          const reason: unknown = stop.reason;
-          const exited = reason instanceof PluginError && reason.code === 'exited';
-          call.cancelWithStatus(grpc.status.UNAVAILABLE, exited ? EXITED_DETAILS : CLOSED_DETAILS);
-        };
-        next(metadata, {
-          onReceiveStatus(status, nextStatus) {
-            stop.removeEventListener('abort', onStop);
-            nextStatus(status);
-          },
-        });
-        if (stop.aborted) queueMicrotask(onStop);
-        else stop.addEventListener('abort', onStop, { once: true });
-      },
-    });
-    return call;
+type AnyCall = grpc.ClientUnaryCall | grpc.ClientReadableStream<unknown> | grpc.ClientWritableStream<unknown> | grpc.ClientDuplexStream<unknown, unknown>;
+type Method = (...args: unknown[]) => AnyCall;
+
+/**
+ * Makes every call of `client` end when `stop` fires. Tracking calls in a set costs far less per call than a grpc-js
+ * interceptor (measured: an interceptor took a third off the host's calls per second). A call cancelled this way
+ * reports UNAVAILABLE with details saying why, which `toPluginError` maps to `exited` or `closed`.
+ */
+function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefinition, stop: AbortSignal): void {
+  const inflight = new Set<AnyCall>();
+  const why = (err: Partial<grpc.ServiceError>): void => {
+    if (!stop.aborted || err.code !== grpc.status.CANCELLED) return;
+    const reason: unknown = stop.reason;
+    err.code = grpc.status.UNAVAILABLE;
+    err.details = reason instanceof PluginError && reason.code === 'exited' ? EXITED_DETAILS : CLOSED_DETAILS;
   };
+  stop.addEventListener('abort', () => {
+    for (const call of inflight) call.cancel();
+  }, { once: true });
+  const names = Object.entries(service).flatMap(([name, def]) => (def.originalName ? [name, def.originalName] : [name]));
+  for (const name of new Set(names)) {
+    const original = client[name];
+    if (typeof original !== 'function') continue;
+    client[name] = (...args: unknown[]): AnyCall => {
+      let call: AnyCall | undefined;
+      const last = args.length - 1;
+      const callback = args[last];
+      if (typeof callback === 'function') {
+        // Unary and client-streaming calls: the callback runs exactly once, at the end of the call.
+        args[last] = (err: grpc.ServiceError | null, response: unknown) => {
+          if (call) inflight.delete(call);
+          if (err) why(err);
+          (callback as (e: grpc.ServiceError | null, r: unknown) => void)(err, response);
+        };
+      }
+      call = (original as Method).apply(client, args);
+      if (typeof callback !== 'function') {
+        // Streams: rewrite the error before the caller's own listener sees it.
+        const started = call;
+        (started as NodeJS.EventEmitter).prependListener('error', why);
+        started.once('status', () => inflight.delete(started));
+      }
+      inflight.add(call);
+      if (stop.aborted) call.cancel();
+      return call;
+    };
+  }
 }
 
 /**
@@ -77,9 +103,9 @@ export function clientOn<C>(
   Client: new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C,
   channel: grpc.Channel,
 ): C {
+  const client = new Client('unused', grpc.credentials.createInsecure(), { channelOverride: channel });
   const stop = stopSignals.get(channel);
-  return new Client('unused', grpc.credentials.createInsecure(), {
-    channelOverride: channel,
-    interceptors: stop ? [stopInterceptor(stop)] : [],
-  });
+  const service = (Client as { service?: grpc.ServiceDefinition }).service;
+  if (stop && service) cancelOnStop(client as Record<string, unknown>, service, stop);
+  return client;
 }
