@@ -13,7 +13,7 @@ import type { BenchSection } from './types.js';
 
 const SIZE = 64 * 1024 * 1024;
 const CHUNK = 64 * 1024;
-const RUNS = 3;
+const RUNS = 5;
 const chunk = Buffer.alloc(CHUNK, 7);
 
 async function socketPair(): Promise<{ a: Socket; b: Socket; cleanup(): void }> {
