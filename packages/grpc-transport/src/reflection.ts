@@ -1,5 +1,6 @@
-import type * as grpc from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
+import { EventEmitter } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import type { ReflectionService } from '@grpc/reflection';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { builtinDescriptorSet } from './gen/descriptors.js';
 
@@ -20,14 +21,74 @@ function fileDescriptorProtos(set: Uint8Array): Buffer[] {
   return files;
 }
 
+/** The reflection method of both versions; v1 and v1alpha have the same messages. */
+const REFLECTION_PATHS = ['/grpc.reflection.v1.ServerReflection/ServerReflectionInfo', '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo'];
+
+interface Captured {
+  readonly definition: grpc.MethodDefinition<unknown, unknown>;
+  readonly handler: (stream: EventEmitter) => void;
+}
+
+/** Loads @grpc/reflection and captures its handlers, keyed by method path, without a server. */
+async function loadReflection(files: Buffer[]): Promise<Map<string, Captured>> {
+  const { ReflectionService: Service } = await import('@grpc/reflection');
+  const definition = { 'plugwire.descriptors': { fileDescriptorProtos: files } } as unknown as PackageDefinition;
+  const captured = new Map<string, Captured>();
+  const collector = {
+    addService(service: grpc.ServiceDefinition, impl: Record<string, unknown>) {
+      for (const [name, def] of Object.entries(service)) {
+        captured.set(def.path, { definition: def, handler: impl[name] as Captured['handler'] });
+      }
+    },
+  };
+  new Service(definition).addToServer(collector as unknown as grpc.Server);
+  return captured;
+}
+
+const passthrough = (b: Buffer): Buffer => b;
+
 /**
  * Adds grpc.reflection.v1 and v1alpha ServerReflection to `server`, describing the built-in services (health,
  * broker, controller, stdio, reflection) and the files of `extraDescriptorSets` (the user's services).
+ * @grpc/reflection (and the proto parser under it) costs about 50 ms to load, a large part of a plugin's start-up,
+ * so it is loaded on the first reflection call: the methods are registered at once with raw bytes, and the first
+ * call loads the real handlers and runs them through a small adapter that encodes and decodes.
  * @param server - the plugin's server
  * @param extraDescriptorSets - encoded FileDescriptorSets
  */
 export function addReflection(server: grpc.Server, extraDescriptorSets: readonly Uint8Array[] = []): void {
-  const files = [Buffer.from(builtinDescriptorSet, 'base64'), ...extraDescriptorSets].flatMap((set) => fileDescriptorProtos(set));
-  const definition = { 'plugwire.descriptors': { fileDescriptorProtos: files } } as unknown as PackageDefinition;
-  new ReflectionService(definition).addToServer(server);
+  let loading: Promise<Map<string, Captured>> | undefined;
+  const load = () =>
+    (loading ??= loadReflection(
+      [Buffer.from(builtinDescriptorSet, 'base64'), ...extraDescriptorSets].flatMap((set) => fileDescriptorProtos(set)),
+    ));
+  for (const path of REFLECTION_PATHS) {
+    const method: grpc.MethodDefinition<Buffer, Buffer> = {
+      path,
+      requestStream: true,
+      responseStream: true,
+      requestSerialize: passthrough,
+      requestDeserialize: passthrough,
+      responseSerialize: passthrough,
+      responseDeserialize: passthrough,
+    };
+    const handler = (call: grpc.ServerDuplexStream<Buffer, Buffer>): void => {
+      load().then(
+        (captured) => {
+          const real = captured.get(path);
+          if (!real) throw new Error(`@grpc/reflection did not define ${path}`);
+          // The handler uses only on('data'), on('end'), write() and end() of its stream.
+          const stream = Object.assign(new EventEmitter(), {
+            write: (message: unknown) => call.write(real.definition.responseSerialize(message)),
+            end: () => call.end(),
+          });
+          call.on('data', (bytes: Buffer) => stream.emit('data', real.definition.requestDeserialize(bytes)));
+          call.on('end', () => stream.emit('end'));
+          real.handler(stream);
+        },
+        (err: unknown) => call.destroy(err instanceof Error ? err : new Error(String(err))),
+      );
+    };
+    server.addService({ ServerReflectionInfo: method } as grpc.ServiceDefinition, { ServerReflectionInfo: handler });
+  }
 }
