@@ -21,6 +21,7 @@ interface GoBroker {
 }
 
 let bin: string;
+let hostBin: string;
 
 async function startGoBroker(): Promise<GoBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'broker-go-'));
@@ -58,9 +59,53 @@ async function startGoBroker(): Promise<GoBroker> {
   };
 }
 
+/**
+ * The other roles: go-plugin's host (plugin.NewRPCClient, the yamux client) against this side as the plugin (the
+ * yamux server). Go dispenses "broker", this side answers with broker id 1 and accepts Go's dial of it.
+ */
+async function startGoHost(): Promise<GoBroker> {
+  const dir = mkdtempSync(join(tmpdir(), 'broker-go-host-'));
+  const path = join(dir, 'h.sock');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  const connected = new Promise<Socket>((resolve) => server.once('connection', resolve));
+  const proc = spawn(hostBin, ['-sock', path], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  const lines = lineReader(proc.stdout);
+  const reply = Buffer.from((await lines.next()).replace(/^reply /, ''), 'hex');
+  const socket = await connected;
+  server.close();
+  const session = createSession(socket, 'server');
+  const control = await session.accept();
+  const stdout = await session.accept();
+  const stderr = await session.accept();
+  for (const s of [stdout, stderr]) s.resume();
+  const broker = createMuxBroker(session);
+  broker.run();
+  // Answer the Dispense request once it arrived (net/rpc drops a reply to a call it has not sent yet).
+  await new Promise((resolve) => control.once('data', resolve));
+  control.resume();
+  const dispensed = broker.accept(1);
+  control.write(reply);
+  (await dispensed).resume();
+  expect(await lines.next()).toBe('ready');
+  return {
+    broker,
+    session,
+    send: (line) => proc.stdin.write(`${line}\n`),
+    line: () => lines.next(),
+    async close() {
+      await broker.close();
+      proc.kill('SIGKILL');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe.skipIf(goSkipReason() !== undefined)("MuxBroker interop with go-plugin's MuxBroker", () => {
   beforeAll(async () => {
-    bin = await buildGo('yamuxfix/broker');
+    [bin, hostBin] = await Promise.all([buildGo('yamuxfix/broker'), buildGo('yamuxfix/brokerhost')]);
   });
 
   let go: GoBroker | undefined;
@@ -103,5 +148,30 @@ describe.skipIf(goSkipReason() !== undefined)("MuxBroker interop with go-plugin'
   it('TS dialing an id Go never accepts fails once Go closes the stream', async () => {
     go = await startGoBroker();
     await expect(go.broker.dial(1234)).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  describe('TS as the plugin (yamux server), go-plugin as the host', () => {
+    it('TS dials an id the Go host accepts', async () => {
+      go = await startGoHost();
+      go.send('accept');
+      const id = Number(/^accepting (\d+)$/.exec(await go.line())?.[1]);
+      const s = await go.broker.dial(id);
+      expect(await go.line()).toBe(`accepted ${id}`);
+      const data = pattern(500_000, 3);
+      const [, got] = await Promise.all([writeAll(s, data), hashAll(s)]);
+      expect(got.sha).toBe(sha256(data));
+    });
+
+    it('the Go host dials an id TS accepts', async () => {
+      go = await startGoHost();
+      const id = go.broker.nextId();
+      const accepting = go.broker.accept(id);
+      go.send(`dial ${id}`);
+      const s = await accepting;
+      expect(await go.line()).toBe(`dialed ${id}`);
+      const data = pattern(200_000, 4);
+      const [, got] = await Promise.all([writeAll(s, data), hashAll(s)]);
+      expect(got.sha).toBe(sha256(data));
+    });
   });
 });
