@@ -170,16 +170,22 @@ class Session implements YamuxSession, StreamHost {
     }
     if (!ok && !this.needDrain) {
       this.needDrain = true;
-      this.writeTimer = setTimeout(() => {
-        this.writeTimer = undefined;
-        this.fail(
-          new PluginError(
-            'timeout',
-            `yamux connection write timed out after ${this.opts.connectionWriteTimeout} ms: the peer stopped reading; the session was closed`,
-          ),
-        );
-      }, this.opts.connectionWriteTimeout);
-      this.writeTimer.unref();
+      // One timer, re-armed per stall (a big frame stalls the socket almost every time: no timer churn).
+      if (this.writeTimer) {
+        this.writeTimer.refresh();
+      } else {
+        this.writeTimer = setTimeout(() => {
+          this.writeTimer = undefined;
+          if (!this.needDrain) return;
+          this.fail(
+            new PluginError(
+              'timeout',
+              `yamux connection write timed out after ${this.opts.connectionWriteTimeout} ms: the peer stopped reading; the session was closed`,
+            ),
+          );
+        }, this.opts.connectionWriteTimeout);
+        this.writeTimer.unref();
+      }
     }
   }
 
@@ -196,9 +202,7 @@ class Session implements YamuxSession, StreamHost {
   }
 
   private drained(): void {
-    this.needDrain = false;
-    if (this.writeTimer) clearTimeout(this.writeTimer);
-    this.writeTimer = undefined;
+    this.needDrain = false; // the write timer, if armed, now fires harmlessly (or is re-armed by the next stall)
     const waiting = [...this.drainWaiters];
     this.drainWaiters.clear();
     for (const s of waiting) {
