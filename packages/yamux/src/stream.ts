@@ -75,7 +75,7 @@ export class StreamImpl extends Duplex implements YamuxStream {
   openTimer: NodeJS.Timeout | undefined;
 
   constructor(host: StreamHost, id: number, outbound: boolean) {
-    super({ allowHalfOpen: true, readableHighWaterMark: 64 * 1024, writableHighWaterMark: 64 * 1024 });
+    super({ allowHalfOpen: true, readableHighWaterMark: 64 * 1024, writableHighWaterMark: INITIAL_STREAM_WINDOW });
     this.host = host;
     this.id = id;
     this.outbound = outbound;
@@ -245,6 +245,12 @@ export class StreamImpl extends Duplex implements YamuxStream {
       if (n === 0) continue; // only empty chunks were queued
       this.sendWindow -= n;
       this.host.sendFrame(FrameType.Data, this.takeFlags(), this.id, n, parts);
+    }
+    if (this.host.needDrain) {
+      // Finish the write once the connection took it: meanwhile Node queues further writes, which then go out
+      // together (_writev) as one larger frame.
+      this.host.waitDrain(this);
+      return;
     }
     this.outCb = undefined;
     cb();
