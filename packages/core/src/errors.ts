@@ -58,13 +58,13 @@ export class PluginError extends Error {
   /** Stable machine-readable reason. */
   readonly code: PluginErrorCode;
   /** gRPC status code, when the error came from a gRPC call. */
-  readonly grpcStatus?: number;
+  declare readonly grpcStatus?: number;
   /** yamux go-away code, when a session was ended by one. */
-  readonly goAwayCode?: number;
+  declare readonly goAwayCode?: number;
   /** Exit code of the plugin process, when it exited. */
-  readonly exitCode?: number | null;
+  declare readonly exitCode?: number | null;
   /** Signal that ended the plugin process, when it was killed by one. */
-  readonly signal?: string | null;
+  declare readonly signal?: string | null;
 
   /**
    * @param code - stable reason

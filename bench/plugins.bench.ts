@@ -1,19 +1,20 @@
-// Issue 2's figures: launch → first call, p50/p99 of a 16-byte Get, calls/s with 16 in flight, 64 × 1 MiB Put, for
-// plugwire TS↔TS, TS host → Go plugin, Go host → TS plugin, Go↔Go (go-plugin v1.0.1), and bare grpc-js.
+// Issues 2 and 4: launch → first call, p50/p99 of a 16-byte Get, calls/s with 16 in flight, 64 × 1 MiB Put, for the
+// kv plugin over gRPC and over netrpc: plugwire TS host ↔ TS plugin, TS host → Go plugin, Go host → TS plugin, Go↔Go
+// (go-plugin v1.0.1), and for gRPC bare grpc-js. Every host and plugin is its own process, as in real use.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { credentials } from '@grpc/grpc-js';
-import { Client, silentLogger, unary } from '@plugwire/plugin';
+import { Client, silentLogger, unary, type ProtocolName } from '@plugwire/plugin';
 import { KVClient } from '../examples/src/gen/kv/kv.js';
-import { handshake, kvGrpcPlugin, type KV } from '../examples/src/kv/shared.js';
+import { handshake, kvPlugin, type KV } from '../examples/src/kv/shared.js';
 import { buildGo, goAvailable } from '../test/support/go.js';
 import type { BenchSection } from './types.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsPlugin = join(root, 'examples/dist/kv/plugin-grpc.js');
+const tsPlugin = (proto: ProtocolName) => join(root, `examples/dist/kv/plugin-${proto}.js`);
 const bareServer = join(root, 'examples/dist/kv/bare-server.js');
 const RUNS = 5;
 
@@ -55,9 +56,9 @@ async function measure(open: () => Promise<Session>): Promise<Figures> {
   return { launchMs: median(launches), p50us: lat[1000]!, p99us: lat[1980]!, callsPerSec, put64MiBms };
 }
 
-function plugwireHost(command: string, args: string[]): () => Promise<Session> {
+function plugwireHost(proto: ProtocolName, command: string, args: string[]): () => Promise<Session> {
   return async () => {
-    const client = new Client({ handshake, plugins: { kv: kvGrpcPlugin() }, cmd: { command, args }, allowedProtocols: ['grpc'], logger: silentLogger });
+    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command, args }, allowedProtocols: [proto], logger: silentLogger });
     const kv = await client.dispense('kv');
     return { kv, close: () => client.kill() };
   };
@@ -81,9 +82,9 @@ async function bareGrpc(): Promise<Session> {
   };
 }
 
-async function goHost(pluginCmd: string[]): Promise<Figures> {
+async function goHost(proto: ProtocolName, pluginCmd: string[]): Promise<Figures> {
   const exbench = await buildGo('exbench');
-  const child = spawn(exbench, ['grpc', String(RUNS), ...pluginCmd], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(exbench, [proto, String(RUNS), ...pluginCmd], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await once(child, 'exit');
@@ -101,24 +102,43 @@ function row(name: string, f: Figures): Record<string, string | number> {
   };
 }
 
-export default async function grpcBench(): Promise<BenchSection> {
-  const rows: Array<Record<string, string | number>> = [];
+async function grpcSection(goPlugin: string | undefined): Promise<BenchSection> {
   const bare = await measure(bareGrpc);
-  const tsts = await measure(plugwireHost(process.execPath, [tsPlugin]));
-  rows.push(row('bare grpc-js (baseline)', bare), row('plugwire TS host ↔ TS plugin', tsts));
+  const tsts = await measure(plugwireHost('grpc', process.execPath, [tsPlugin('grpc')]));
+  const rows = [row('bare grpc-js (baseline)', bare), row('plugwire TS host ↔ TS plugin', tsts)];
   const notes = [
-    `TS↔TS vs bare grpc-js: p50 ${((tsts.p50us / bare.p50us - 1) * 100).toFixed(1)} %, calls/s ${((tsts.callsPerSec / bare.callsPerSec - 1) * 100).toFixed(1)} % (target: within 5 %)`,
+    `TS↔TS vs bare grpc-js: p50 ${pct(tsts.p50us, bare.p50us)}, calls/s ${pct(tsts.callsPerSec, bare.callsPerSec)} (target: within 5 %)`,
     `TS plugin launch → first call minus bare Node grpc-js process: ${(tsts.launchMs - bare.launchMs).toFixed(1)} ms (target: at most 30 ms)`,
   ];
-  if (goAvailable) {
-    const goPlugin = await buildGo('explugin');
-    const tsgo = await measure(plugwireHost(goPlugin, ['kv', 'grpc']));
-    const gots = await goHost([process.execPath, tsPlugin]);
-    const gogo = await goHost([goPlugin, 'kv', 'grpc']);
+  if (goPlugin) {
+    const tsgo = await measure(plugwireHost('grpc', goPlugin, ['kv', 'grpc']));
+    const gots = await goHost('grpc', [process.execPath, tsPlugin('grpc')]);
+    const gogo = await goHost('grpc', [goPlugin, 'kv', 'grpc']);
     rows.push(row('plugwire TS host → Go plugin', tsgo), row('go-plugin Go host → TS plugin', gots), row('go-plugin Go host ↔ Go plugin', gogo));
     notes.push(`TS host → Go plugin launch vs Go host: ${(tsgo.launchMs / gogo.launchMs).toFixed(2)} × (target: at most 1.5 ×)`);
-  } else {
-    notes.push('Go rows skipped: Go toolchain not installed');
   }
-  return { title: 'gRPC: kv plugin, one host and one plugin process', rows, notes };
+  return { title: 'gRPC: kv plugin, host and plugin in separate processes', rows, notes };
+}
+
+async function netrpcSection(goPlugin: string | undefined): Promise<BenchSection> {
+  const tsts = await measure(plugwireHost('netrpc', process.execPath, [tsPlugin('netrpc')]));
+  const rows = [row('plugwire TS host ↔ TS plugin', tsts)];
+  const notes: string[] = [];
+  if (goPlugin) {
+    const tsgo = await measure(plugwireHost('netrpc', goPlugin, ['kv', 'netrpc']));
+    const gots = await goHost('netrpc', [process.execPath, tsPlugin('netrpc')]);
+    const gogo = await goHost('netrpc', [goPlugin, 'kv', 'netrpc']);
+    rows.push(row('plugwire TS host → Go plugin', tsgo), row('go-plugin Go host → TS plugin', gots), row('go-plugin Go host ↔ Go plugin', gogo));
+    notes.push(`TS↔TS vs Go↔Go calls/s: ${pct(tsts.callsPerSec, gogo.callsPerSec)} (target: TS↔TS faster)`);
+  }
+  return { title: 'netrpc: kv plugin (Put takes map[string]interface{}), host and plugin in separate processes', rows, notes };
+}
+
+const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${((a / b - 1) * 100).toFixed(1)} %`;
+
+export default async function pluginsBench(): Promise<BenchSection[]> {
+  const goPlugin = goAvailable ? await buildGo('explugin') : undefined;
+  const sections = [await grpcSection(goPlugin), await netrpcSection(goPlugin)];
+  if (!goPlugin) for (const s of sections) (s.notes as string[]).push('Go rows skipped: Go toolchain not installed');
+  return sections;
 }
