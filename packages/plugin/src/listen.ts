@@ -1,9 +1,9 @@
-import { randomInt } from 'node:crypto';
-import { unlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PluginError, type Listener } from '@plugwire/core';
+// One implementation of go-plugin's unix socket naming for both sides (the host's broker sockets use it too).
+import { listenUnixTemp } from '@plugwire/grpc-transport';
 
 /** How a plugin listens; go-plugin's rules (PROTOCOL.md §1.3). */
 export interface ListenOptions {
@@ -17,7 +17,7 @@ export interface ListenOptions {
   readonly maxPort?: number;
 }
 
-function listenOn(server: Server, target: string | { port: number; host: string }): Promise<void> {
+function listenOn(server: Server, target: { port: number; host: string }): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       server.off('listening', onListening);
@@ -29,8 +29,7 @@ function listenOn(server: Server, target: string | { port: number; host: string 
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    if (typeof target === 'string') server.listen(target);
-    else server.listen(target.port, target.host);
+    server.listen(target.port, target.host);
   });
 }
 
@@ -44,27 +43,6 @@ function closeServer(server: Server): Promise<void> {
 function once(fn: () => Promise<void>): () => Promise<void> {
   let done: Promise<void> | undefined;
   return () => (done ??= fn());
-}
-
-async function listenUnix(dir: string): Promise<Listener> {
-  // go-plugin names its sockets "plugin<random digits>" in the temp dir; a clash just means another try.
-  for (let attempt = 0; ; attempt++) {
-    const path = join(dir, `plugin${randomInt(1e9, 1e10)}`);
-    const server = createServer();
-    try {
-      await listenOn(server, path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE' && attempt < 10) continue;
-      throw new PluginError('unavailable', `could not listen on unix socket ${path}: ${(err as Error).message}. ` +
-        'Check that the directory exists, is writable, and that the path is shorter than 104 characters.', { cause: err });
-    }
-    const close = once(async () => {
-      await closeServer(server);
-      await unlink(path).catch(() => {});
-    });
-    return { server, address: { network: 'unix', address: path }, close };
-  }
 }
 
 async function listenTcp(minPort: number, maxPort: number): Promise<Listener> {
@@ -104,7 +82,7 @@ function portFromEnv(name: string, value: string | undefined): number {
 export async function listen(options: ListenOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<Listener> {
   const network = options.network ?? (process.platform === 'win32' ? 'tcp' : 'unix');
   if (network === 'unix') {
-    return listenUnix(options.unixSocketDir ?? (env.PLUGIN_UNIX_SOCKET_DIR || tmpdir()));
+    return listenUnixTemp(options.unixSocketDir ?? (env.PLUGIN_UNIX_SOCKET_DIR || tmpdir()));
   }
   const minPort = options.minPort ?? portFromEnv('PLUGIN_MIN_PORT', env.PLUGIN_MIN_PORT);
   const maxPort = options.maxPort ?? portFromEnv('PLUGIN_MAX_PORT', env.PLUGIN_MAX_PORT);
