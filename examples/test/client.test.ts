@@ -1,7 +1,10 @@
 // The host's Client against a real TS plugin process: crashes, hangs, aborts, stdio sync, managed cleanup,
 // reattach, and that kill() releases everything.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { cleanupClients, Client, PluginError } from '@plugwire/plugin';
@@ -107,6 +110,16 @@ describe.each(['grpc', 'netrpc'] as const)('Client with a real plugin process ov
     await kv.put('k', text('v'));
     expect(new TextDecoder().decode(await kv.get('k'))).toBe('v');
     await client.kill();
+  });
+
+  it('a plugin whose host died without killing it exits by itself (no orphans, unlike go-plugin)', async () => {
+    const host = spawn(process.execPath, [join(import.meta.dirname, 'fixtures/host-then-die.mjs'), proto], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(createInterface({ input: host.stdout! }), 'line')) as [string];
+    const pluginPid = Number(line);
+    expect(alive(pluginPid)).toBe(true);
+    host.kill('SIGKILL');
+    await once(host, 'exit');
+    await expect.poll(() => alive(pluginPid), { timeout: 15_000, interval: 100 }).toBe(false);
   });
 
   it('a mirrored plugin log line reaches the host logger at its level', async () => {
