@@ -2,7 +2,8 @@
 // reattach, and that kill() releases everything.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
@@ -120,6 +121,19 @@ describe.each(['grpc', 'netrpc'] as const)('Client with a real plugin process ov
     host.kill('SIGKILL');
     await once(host, 'exit');
     await expect.poll(() => alive(pluginPid), { timeout: 15_000, interval: 100 }).toBe(false);
+  });
+
+  it('launches only an executable whose checksum matches (secureConfig)', async () => {
+    const digest = createHash('sha256').update(readFileSync(process.execPath)).digest('hex');
+    const good = newClient({ secureConfig: { hash: 'sha256', checksum: digest } });
+    await good.start();
+    await good.kill();
+    const bad = newClient({ secureConfig: { hash: 'sha256', checksum: '00'.repeat(32) } });
+    const err = (await bad.start().catch((e: unknown) => e)) as PluginError;
+    expect(err.code).toBe('checksum');
+    expect(err.message).toMatch(/checksums did not match/);
+    expect(bad.reattachConfig()).toBeUndefined();
+    await bad.kill();
   });
 
   it('a mirrored plugin log line reaches the host logger at its level', async () => {

@@ -101,6 +101,7 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
       ...(o.minPort !== undefined && { minPort: o.minPort }),
       ...(o.maxPort !== undefined && { maxPort: o.maxPort }),
       ...(o.unixSocketDir !== undefined && { unixSocketDir: o.unixSocketDir }),
+      ...(o.secureConfig !== undefined && { secureConfig: o.secureConfig }),
       ...(options.signal !== undefined && { signal: options.signal }),
     });
     this.#version = proc.handshake.protocolVersion;

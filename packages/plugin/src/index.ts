@@ -9,7 +9,7 @@ export { serve } from './serve.js';
 export type { ServeOptions, ServeTestOptions } from './serve.js';
 export { createTextLogger } from './text-logger.js';
 export { cleanupClients } from '@plugwire/process';
-export type { ReattachConfig } from '@plugwire/process';
+export type { ReattachConfig, SecureConfig } from '@plugwire/process';
 export { PluginError, silentLogger } from '@plugwire/core';
 export type { HandshakeConfig, Logger, LogLevel, PluginErrorCode, ProtocolName } from '@plugwire/core';
 export { clientOn } from '@plugwire/grpc-transport';

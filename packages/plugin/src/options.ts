@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { PluginError, type HandshakeConfig, type Logger, type LogLevel, type ProtocolName } from '@plugwire/core';
-import type { ReattachConfig } from '@plugwire/process';
+import type { ReattachConfig, SecureConfig } from '@plugwire/process';
 import type { PluginSet } from './definition.js';
 
 /** The plugin executable to launch; go-plugin's `Cmd`. */
@@ -51,6 +51,8 @@ export interface ClientOptions<P extends PluginSet> {
   readonly maxPort?: number;
   /** Directory the plugin puts its unix sockets in (`PLUGIN_UNIX_SOCKET_DIR`). @default the plugin's temp dir */
   readonly unixSocketDir?: string;
+  /** Checksum the executable must have before it is launched (go-plugin's `SecureConfig`). @default none */
+  readonly secureConfig?: SecureConfig;
 }
 
 function fail(message: string): never {
@@ -72,6 +74,7 @@ export function validateClientOptions<P extends PluginSet>(options: ClientOption
     fail('exactly one of cmd or reattach must be set');
   }
   if (options.cmd && !options.cmd.command) fail('cmd.command must name the plugin executable');
+  if (options.reattach && options.secureConfig) fail('only one of reattach or secureConfig can be set');
   const sets = new Map<number, P>();
   for (const [key, set] of Object.entries(options.versionedPlugins ?? {})) {
     const version = Number(key);
