@@ -76,6 +76,15 @@ describe.each(['grpc', 'netrpc'] as const)('Client with a real plugin process ov
     await expect(client.start()).rejects.toMatchObject({ code: 'closed' });
   });
 
+  it('kill() asks even a never-used plugin to shut down before forcing it', async () => {
+    const logger = recordingLogger();
+    const client = newClient({ logger });
+    await client.start();
+    await client.kill();
+    expect(client.exited()).toBe(true);
+    expect(logger.entries.some((e) => e.message.includes('failed to exit gracefully'))).toBe(false);
+  });
+
   it('cleanupClients() kills every managed client', async () => {
     const a = newClient({ managed: true });
     const b = newClient({ managed: true });

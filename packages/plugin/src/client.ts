@@ -118,7 +118,8 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
   }
 
   async #connect(options: AbortOptions): Promise<ClientProtocol> {
-    const proc = await this.#start(options);
+    // A started plugin is connected even while it is being killed (kill() asks it to shut down over RPC).
+    const proc = await (this.#starting ?? this.#start(options));
     const plugins = this.#sets.get(this.#version ?? -1);
     if (!plugins) throw new PluginError('incompatible_version', `no plugin set for negotiated version ${this.#version}`);
     const o = this.#options;
@@ -165,7 +166,7 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
     if (!proc) return;
     const graceful = async (): Promise<boolean> => {
       // go-plugin connects if it never did, so that even an unused plugin gets a chance to shut down cleanly.
-      const rpc = await this.client({ signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+      const rpc = await (this.#connecting ?? this.client({ signal: AbortSignal.timeout(2000) })).catch(() => undefined);
       return rpc ? rpc.close() : false;
     };
     await proc.kill(graceful);
