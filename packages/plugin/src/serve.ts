@@ -111,14 +111,10 @@ export async function serve<P extends PluginSet>(options: ServeOptions<P>): Prom
     parentWatch = setInterval(() => {
       if (process.ppid !== parent) void server.close();
     }, 1000).unref();
+    // No 7th field: plugwire does not multiplex the gRPC broker yet, so a host that asks for it gets go-plugin's
+    // "not supported" error instead of a knock the plugin cannot answer.
     process.stdout.write(
-      formatHandshake({
-        protocolVersion: version,
-        network: listener.address.network,
-        address: listener.address.address,
-        protocol,
-        ...(env.PLUGIN_MULTIPLEX_GRPC ? { muxSupported: true } : {}),
-      }),
+      formatHandshake({ protocolVersion: version, network: listener.address.network, address: listener.address.address, protocol }),
     );
     stdio.start();
   }
