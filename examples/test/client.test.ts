@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { cleanupClients, Client, PluginError } from '@plugwire/plugin';
+import { cleanupClients, Client, PluginError, type ClientOptions } from '@plugwire/plugin';
 import { handshake, kvPlugin } from '../src/kv/shared.js';
 import { alive, recordingLogger } from './support.js';
 
@@ -22,7 +22,7 @@ function collect(stream: PassThrough): () => string {
 
 describe.each(['grpc', 'netrpc'] as const)('Client with a real plugin process over %s', (proto) => {
   const fixture = { command: process.execPath, args: [join(import.meta.dirname, 'fixtures/misbehaving-kv.mjs'), proto] };
-  function newClient(extra: Partial<ConstructorParameters<typeof Client>[0]> = {}) {
+  function newClient(extra: Partial<ClientOptions<{ kv: ReturnType<typeof kvPlugin> }>> = {}) {
     return new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: fixture, allowedProtocols: [proto], logger: recordingLogger(), ...extra });
   }
 
