@@ -6,6 +6,8 @@ import {
   type PluginAddress,
   type ProtocolName,
 } from '@plugwire/core';
+import { connectGrpc } from '@plugwire/grpc-transport';
+import { connectNetRpc } from '@plugwire/netrpc-transport';
 import { launch, manage, reattach, type PluginProcess, type ReattachConfig } from '@plugwire/process';
 import type { ClientOf, PluginSet } from './definition.js';
 import { validateClientOptions, type ClientOptions } from './options.js';
@@ -131,10 +133,8 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
       ...(o.syncStderr !== undefined && { syncStderr: o.syncStderr }),
       ...(options.signal !== undefined && { signal: options.signal }),
     };
-    // Each transport is loaded only when a plugin speaks it, to keep the host's start-up lean.
     const protocol: ProtocolName = proc.handshake.protocol;
-    if (protocol === 'grpc') return (await import('@plugwire/grpc-transport')).connectGrpc({ ...common, plugins });
-    return (await import('@plugwire/netrpc-transport')).connectNetRpc({ ...common, plugins });
+    return protocol === 'grpc' ? connectGrpc({ ...common, plugins }) : connectNetRpc({ ...common, plugins });
   }
 
   /**

@@ -1,6 +1,8 @@
 import { PluginError, type HandshakeConfig, type Listener, type Logger, type ProtocolName, type ServerProtocol } from '@plugwire/core';
+import { serveGrpc } from '@plugwire/grpc-transport';
 import { checkMagicCookie, formatHandshake, negotiateVersion, parseProtocolVersions } from '@plugwire/handshake';
 import { createHclogLogger } from '@plugwire/logging';
+import { serveNetRpc } from '@plugwire/netrpc-transport';
 import type { ReattachConfig } from '@plugwire/process';
 import { supportsGrpc, type PluginSet } from './definition.js';
 import { listen, type ListenOptions } from './listen.js';
@@ -84,11 +86,10 @@ export async function serve<P extends PluginSet>(options: ServeOptions<P>): Prom
   let server: ServerProtocol;
   try {
     const common = { plugins, listener, createListener, logger, ...(test ? {} : { stdout: stdio.stdout, stderr: stdio.stderr }) };
-    // Only the transport being served is loaded: a plugin's start-up time is part of every host's launch.
     server =
       protocol === 'grpc'
-        ? await (await import('@plugwire/grpc-transport')).serveGrpc({ ...common, maxReceiveMessageLength: options.maxReceiveMessageLength ?? 64 << 20 })
-        : await (await import('@plugwire/netrpc-transport')).serveNetRpc(common);
+        ? await serveGrpc({ ...common, maxReceiveMessageLength: options.maxReceiveMessageLength ?? 64 << 20 })
+        : await serveNetRpc(common);
   } catch (err) {
     await listener.close();
     logger.error({ error: String(err) }, 'plugin init error');
