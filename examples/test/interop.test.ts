@@ -29,6 +29,16 @@ async function exerciseKv(client: Client<{ kv: ReturnType<typeof kvPlugin> }>): 
   await client.ping();
 }
 
+async function exerciseCounter(client: Client<{ counter: ReturnType<typeof counterPlugin> }>): Promise<void> {
+  const counter = await client.dispense('counter');
+  const helper = adder();
+  await counter.put('n', 2, helper);
+  await counter.put('n', 40, helper);
+  expect(await counter.get('n')).toBe(42);
+  expect(helper.calls).toBe(2);
+  await client.kill();
+}
+
 async function expectGone(client: Client, pid: number, socket: string): Promise<void> {
   await client.kill();
   expect(client.exited()).toBe(true);
@@ -55,13 +65,7 @@ describe.each(protocols)('TS host ↔ TS plugin over %s', (proto) => {
 
   it('counter: the plugin calls the host back through the broker', async () => {
     const client = new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: nodePlugin(`counter/plugin-${proto}.js`), allowedProtocols: [proto] });
-    const counter = await client.dispense('counter');
-    const helper = adder();
-    await counter.put('n', 2, helper);
-    await counter.put('n', 40, helper);
-    expect(await counter.get('n')).toBe(42);
-    expect(helper.calls).toBe(2);
-    await client.kill();
+    await exerciseCounter(client);
   });
 
   it('refuses the plugin when the host does not allow its protocol', async () => {
@@ -187,13 +191,7 @@ describe.skipIf(goSkipReason() !== undefined).each(protocols)('go-plugin v1.0.1 
 
   it('TS host → Go counter plugin: the Go plugin calls the TS host back through the broker', async () => {
     const client = new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: { command: goPlugin, args: ['counter', proto] }, allowedProtocols: [proto] });
-    const counter = await client.dispense('counter');
-    const helper = adder();
-    await counter.put('n', 2, helper);
-    await counter.put('n', 40, helper);
-    expect(await counter.get('n')).toBe(42);
-    expect(helper.calls).toBe(2);
-    await client.kill();
+    await exerciseCounter(client);
   });
 
   it('TS host with the wrong cookie: the Go plugin exits 1 with its message', async () => {
