@@ -81,7 +81,7 @@ async function nice(command: string, args: readonly string[], options: { cwd?: s
 
 function goEnv(): NodeJS.ProcessEnv {
   // Module mode whatever the caller's environment says (the Debian fixtures use GOPATH mode).
-  return { ...process.env, GO111MODULE: 'on', GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
+  return { ...process.env, GO111MODULE: 'on', GOFLAGS: '-mod=readonly', CGO_ENABLED: '0' };
 }
 
 /** Downloads a module from the Go module proxy and returns its directory in the module cache. */
