@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PluginError, type Listener } from '@plugwire/core';
 // One implementation of go-plugin's unix socket naming for both sides (the host's broker sockets use it too).
 import { listenUnixTemp } from '@plugwire/grpc-transport';
+import { setGroupWritable } from './socket-group.js';
 
 /** How a plugin listens; go-plugin's rules (PROTOCOL.md §1.3). */
 export interface ListenOptions {
@@ -15,6 +16,8 @@ export interface ListenOptions {
   readonly minPort?: number;
   /** Highest TCP port to try. */
   readonly maxPort?: number;
+  /** Group (name or gid) given the unix socket, made group-writable; default `PLUGIN_UNIX_SOCKET_GROUP`. */
+  readonly unixSocketGroup?: string;
 }
 
 function listenOn(server: Server, target: { port: number; host: string }): Promise<void> {
@@ -82,7 +85,17 @@ function portFromEnv(name: string, value: string | undefined): number {
 export async function listen(options: ListenOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<Listener> {
   const network = options.network ?? (process.platform === 'win32' ? 'tcp' : 'unix');
   if (network === 'unix') {
-    return listenUnixTemp(options.unixSocketDir ?? (env.PLUGIN_UNIX_SOCKET_DIR || tmpdir()));
+    const listener = await listenUnixTemp(options.unixSocketDir ?? (env.PLUGIN_UNIX_SOCKET_DIR || tmpdir()));
+    const group = options.unixSocketGroup ?? env.PLUGIN_UNIX_SOCKET_GROUP;
+    if (group) {
+      try {
+        await setGroupWritable(listener.address.address, group);
+      } catch (err) {
+        await listener.close();
+        throw err;
+      }
+    }
+    return listener;
   }
   const minPort = options.minPort ?? portFromEnv('PLUGIN_MIN_PORT', env.PLUGIN_MIN_PORT);
   const maxPort = options.maxPort ?? portFromEnv('PLUGIN_MAX_PORT', env.PLUGIN_MAX_PORT);
