@@ -1,32 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { PluginError, type PluginAddress } from '@plugwire/core';
+import { grpcTarget } from '@plugwire/net';
 import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
 
 // Channels this package opened, with the signal that fires when the plugin exits or the connection closes, so
 // that clients built on them (clientOn) cancel their pending calls instead of hanging.
 const stopSignals = new WeakMap<grpc.Channel, AbortSignal>();
-
-/** Longest address accepted from the other side: a unix socket path or host:port is far shorter. */
-const MAX_ADDRESS_LENGTH = 4096;
-
-/**
- * The grpc-js target of a go-plugin address, rejecting addresses no go-plugin peer would send.
- * @param address - from the handshake line or a broker ConnInfo
- */
-export function targetOf(address: { network: string; address: string }): string {
-  const { network, address: addr } = address;
-  if (addr.length === 0 || addr.length > MAX_ADDRESS_LENGTH || /[\0\r\n]/.test(addr)) {
-    throw new PluginError('protocol', `the plugin sent an unusable ${network} address ${JSON.stringify(addr.slice(0, 200))}`);
-  }
-  if (network === 'unix') return `unix:${addr}`;
-  if (network === 'tcp') {
-    if (!/^[^\s/]+:\d{1,5}$/.test(addr)) {
-      throw new PluginError('protocol', `the plugin sent an invalid tcp address ${JSON.stringify(addr.slice(0, 200))}`);
-    }
-    return addr;
-  }
-  throw new PluginError('protocol', `Unknown address type: ${addr}`);
-}
 
 /**
  * Opens a channel to `address` the way go-plugin dials: plaintext, no message size limit in either direction.
@@ -34,7 +13,7 @@ export function targetOf(address: { network: string; address: string }): string 
  * @param stop - fires when calls on this channel must end (plugin exited, connection closed)
  */
 export function openChannel(address: PluginAddress | { network: string; address: string }, stop: AbortSignal): grpc.Channel {
-  const channel = new grpc.Channel(targetOf(address), grpc.credentials.createInsecure(), {
+  const channel = new grpc.Channel(grpcTarget(address), grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': -1,
     'grpc.max_send_message_length': -1,
   });

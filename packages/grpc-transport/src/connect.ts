@@ -1,4 +1,5 @@
 import { Metadata, connectivityState, type Channel } from '@grpc/grpc-js';
+import { listenUnix } from '@plugwire/net';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions } from '@plugwire/core';
 import { connect as netConnect, type Socket } from 'node:net';
 import { createSession } from '@plugwire/yamux';
@@ -11,7 +12,6 @@ import { GRPCBrokerClient } from './gen/grpc_broker.js';
 import { GRPCControllerClient } from './gen/grpc_controller.js';
 import { HealthClient } from './gen/grpc/health/v1/health.js';
 import { GRPC_SERVICE_NAME } from './health.js';
-import { listenUnixTemp } from './listen.js';
 import { DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH } from './serve.js';
 import { mirrorStdio } from './stdio-client.js';
 import type { GrpcPlugin } from './types.js';
@@ -24,7 +24,7 @@ const STDIO_FLUSH_MS = 1000;
 /** Options of {@link connectGrpc}. */
 export interface ConnectGrpcOptions extends ConnectTransportOptions<GrpcPlugin> {
   /**
-   * Directory of the unix sockets the host listens on for `broker.acceptAndServe`.
+   * Directory in which the host makes the private directories of its `broker.acceptAndServe` unix sockets.
    * @default the OS temp dir
    */
   readonly brokerSocketDir?: string;
@@ -91,7 +91,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
   }
   const sessionMux = mux;
   const broker = createGrpcBroker({
-    listen: () => listenUnixTemp(options.brokerSocketDir),
+    listen: () => listenUnix(options.brokerSocketDir !== undefined ? { dir: options.brokerSocketDir } : {}),
     logger,
     stop: stop.signal,
     maxReceiveMessageLength: DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH,
