@@ -16,7 +16,7 @@ export interface RpcClient extends Resource {
   /**
    * Calls `Service.Method` with `arg` (a value with its Go type, `gob.value(gob.string, 'key')`) and resolves with
    * the reply. A server error rejects with a `PluginError` of code `remote` carrying the server's text; a lost
-   * connection with `unavailable`; a closed client with `closed`.
+   * connection with `unavailable` (`exited` once the plugin died); a closed client with `closed`.
    * @param serviceMethod - e.g. `Plugin.Get`
    * @param arg - the argument and its Go type
    * @param options - reply type and signal
