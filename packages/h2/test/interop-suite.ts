@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { expect, it } from 'vitest';
 import { PluginError } from '@plugwire/core';
-import { Status, createCaller, createH2Client, type H2ClientOptions, type H2Connection } from '../src/index.js';
+import { Status, createCaller, createH2Client, startCall, type GrpcStatus, type H2ClientOptions, type H2Connection, type HeaderField } from '../src/index.js';
 import { TestService } from './test-service.js';
 
 /** How a suite reaches its server. */
@@ -37,6 +37,33 @@ export function interopSuite(server: () => ServerHandle, track: (c: H2Connection
     // Many concurrent calls share the connection (HPACK dynamic table reused).
     const all = await Promise.all(Array.from({ length: 200 }, (_, i) => caller.unary(TestService.unary, Buffer.from(`m${i}`))));
     expect(all.map(String)).toEqual(Array.from({ length: 200 }, (_, i) => `m${i}`));
+  });
+
+  it('hands response headers and trailers to the low-level listener, -bin values included', async () => {
+    const conn = open();
+    const bin = Buffer.from([0, 1, 2, 254, 255]);
+    const result = await new Promise<{ headers: HeaderField[]; status: GrpcStatus; messages: Buffer[] }>((resolve) => {
+      let headers: HeaderField[] = [];
+      const messages: Buffer[] = [];
+      const call = startCall(
+        conn,
+        TestService.unary.path,
+        { metadata: [['x-echo', 'e1'], ['x-data-bin', bin.toString('base64')]], autoRead: true },
+        {
+          onMetadata: (m) => (headers = m),
+          onMessage: (m) => messages.push(m),
+          onStatus: (status) => resolve({ headers, status, messages }),
+        },
+      );
+      call.sendMessage(Buffer.from('low'));
+      call.halfClose();
+    });
+    expect(result.status).toMatchObject({ code: Status.OK });
+    expect(result.messages.map(String)).toEqual(['low']);
+    expect(result.headers).toContainEqual(['x-echo', 'e1']);
+    const got = result.headers.find(([n]) => n === 'x-data-bin');
+    expect(Buffer.from(got![1], 'base64').equals(bin)).toBe(true);
+    expect(result.status.metadata).toContainEqual(['x-trailer', 'e1']);
   });
 
   it('maps a status and its message into a PluginError with grpcStatus', async () => {
@@ -127,6 +154,23 @@ export function interopSuite(server: () => ServerHandle, track: (c: H2Connection
     await new Promise((r) => setTimeout(r, 100));
     await handle.kill();
     expect(await pending).toMatchObject({ code: 'unavailable' });
+    await conn.closed;
+    await expect(caller.unary(TestService.unary, Buffer.from('x'))).rejects.toMatchObject({ code: 'unavailable' });
+  });
+}
+
+/** The GOAWAY test, for servers that can stop gracefully on request. */
+export function goAwaySuite(server: () => ServerHandle, track: (c: H2Connection) => void): void {
+  it('finishes calls in flight across a graceful GOAWAY, then refuses new ones with unavailable', async () => {
+    const handle = server();
+    const conn = createH2Client(handle.dial());
+    track(conn);
+    const caller = createCaller(conn);
+    await caller.unary(TestService.unary, Buffer.from('warm'));
+    const inflight = caller.unary(TestService.unary, Buffer.from('slow'), { metadata: { 'x-sleep-ms': '500' } });
+    await new Promise((r) => setTimeout(r, 100));
+    await handle.goAway!();
+    expect((await inflight).toString()).toBe('slow');
     await conn.closed;
     await expect(caller.unary(TestService.unary, Buffer.from('x'))).rejects.toMatchObject({ code: 'unavailable' });
   });
