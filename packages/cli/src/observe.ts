@@ -94,7 +94,8 @@ export function observe(spec: LaunchSpec): ObservedPlugin {
   const capture = (level: LogLevel) => (fields: Record<string, unknown>, message?: string) => {
     if (stderr.length >= MAX_ENTRIES) return;
     const { plugin: _plugin, ...rest } = fields;
-    stderr.push({ level, message: message ?? '', fields: rest });
+    // Text lines keep their "[LEVEL]" prefix in the message; the level is shown apart.
+    stderr.push({ level, message: (message ?? '').replace(/^\[(TRACE|DEBUG|INFO|WARN|ERROR)\]\s*/, ''), fields: rest });
   };
   const logger: Logger = {
     trace: capture('trace'),
