@@ -75,3 +75,20 @@ export async function foreignBinary(): Promise<string | undefined> {
   renameSync(tmp, out);
   return out;
 }
+
+/**
+ * Compiles a .proto file into a FileDescriptorSet (`--protoset`) with protoc. Returns undefined (and warns) when
+ * protoc is missing on a dev machine; throws on CI.
+ * @param proto - the .proto file
+ * @param out - where to write the set
+ */
+export async function protoset(proto: string, out: string): Promise<string | undefined> {
+  const protoc = ['/usr/bin/protoc', '/usr/local/bin/protoc'].find((p) => existsSync(p));
+  if (protoc === undefined) {
+    if (process.env.CI) throw new Error('CI must run the plugwire call tests: apt-get install -y protobuf-compiler');
+    console.warn('skipping: plugwire call tests need protoc (apt-get install -y protobuf-compiler)');
+    return undefined;
+  }
+  await promisify(execFile)(protoc, ['--include_imports', `--descriptor_set_out=${out}`, '-I', dirname(proto), proto]);
+  return out;
+}
