@@ -77,8 +77,10 @@ describe.skipIf(skip)('Python ports of go-plugin ↔ plugwire (gRPC, kv)', () =>
           cmd: { command: venv.python, args: [script(port.script), 'plugin'], env: { PYTHONPATH: venv.gen } },
           logger,
         });
+        let pid = 0;
         try {
           const kv: KV = await client.dispense('kv');
+          pid = client.reattachConfig()!.pid;
           expect(client.protocol()).toBe('grpc');
           await kv.put('hello', new TextEncoder().encode('from plugwire'));
           expect(new TextDecoder().decode(await kv.get('hello'))).toBe('from plugwire');
@@ -87,9 +89,9 @@ describe.skipIf(skip)('Python ports of go-plugin ↔ plugwire (gRPC, kv)', () =>
         } finally {
           await client.kill();
         }
-        const pid = client.reattachConfig()?.pid;
         expect(client.exited()).toBe(true);
-        if (pid !== undefined) expect(alive(pid)).toBe(false);
+        expect(pid).toBeGreaterThan(0);
+        expect(alive(pid)).toBe(false);
       });
 
       for (const mtls of [false, true]) {
