@@ -93,7 +93,7 @@ export class PluginError extends Error {
    * Recognises PluginErrors by brand, not by prototype, so that copies of this class agree.
    * @param value - anything
    */
-  static [Symbol.hasInstance](value: unknown): value is PluginError {
+  static override [Symbol.hasInstance](value: unknown): value is PluginError {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 
