@@ -90,10 +90,12 @@ export class PluginError extends Error {
   }
 
   /**
-   * Recognises PluginErrors by brand, not by prototype, so that copies of this class agree.
+   * Recognises PluginErrors by brand, not by prototype, so that copies of this class agree. Subclasses keep the
+   * ordinary prototype check.
    * @param value - anything
    */
-  static override [Symbol.hasInstance](value: unknown): value is PluginError {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== PluginError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 

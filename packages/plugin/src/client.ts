@@ -15,7 +15,9 @@ import { share, type Shared } from './shared.js';
 const closedError = (): PluginError => new PluginError('closed', 'this client was killed; create a new Client to start the plugin again');
 
 /** Loads only the transport the plugin speaks: a netrpc host never loads grpc-js. */
-async function transportFor(protocol: ProtocolName): Promise<{ connect(o: ConnectTransportOptions<PluginDefinition<unknown>>): Promise<ClientProtocol> }> {
+async function transportFor(
+  protocol: ProtocolName,
+): Promise<{ connect(o: ConnectTransportOptions<PluginDefinition<unknown>> & { readonly multiplex: boolean }): Promise<ClientProtocol> }> {
   return protocol === 'grpc' ? import('./grpc/transport.js') : import('./netrpc/transport.js');
 }
 
@@ -133,6 +135,8 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
         exited: proc.exited,
         syncStdout: this.#o.syncStdout,
         syncStderr: this.#o.syncStderr,
+        // The launch refused a gRPC plugin that did not announce multiplexing when it was asked for.
+        multiplex: this.#o.grpcBrokerMultiplex && proc.handshake.muxSupported === true,
         signal,
       });
     } catch (err) {

@@ -1,7 +1,7 @@
 // `@plugwire/plugin/grpc`: what gRPC halves are written with. Importing it loads grpc-js.
 export { client } from './grpc/client.js';
 export type { ClientOptions } from './grpc/client.js';
-export { implement } from './grpc/implement.js';
+export { implement, partial } from './grpc/implement.js';
 export type {
   GrpcConnection,
   GrpcHalves,

@@ -16,7 +16,8 @@ export { DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, DEFAULT_START_TIMEOUT, validateClie
 export type { ClientOptions, CommandOptions, ResolvedClientOptions } from './options.js';
 export { serve, validateServeOptions } from './serve.js';
 export type { ResolvedServeOptions, ServeOptions, ServeTestOptions } from './serve.js';
-export type { ListenOptions } from './listen.js';
+export { listen } from '@plugwire/net';
+export type { ListenOptions } from '@plugwire/net';
 export { createPluginLogger, LOG_LEVEL_ENV } from './plugin-logger.js';
 export type { PluginLoggerOptions } from './plugin-logger.js';
 export { createTextLogger } from './text-logger.js';

@@ -1,8 +1,8 @@
 import { PluginError, type HandshakeConfig, type Listener, type Logger, type ProtocolName, type ServerProtocol } from '@plugwire/core';
-import { checkMagicCookie, formatHandshake, negotiateVersion, parseProtocolVersions } from '@plugwire/handshake';
+import { checkMagicCookie, formatHandshake, negotiateVersion, parseGoBool, parseProtocolVersions } from '@plugwire/handshake';
+import { listen, type ListenOptions } from '@plugwire/net';
 import type { ReattachConfig } from '@plugwire/process';
 import type { ImplementedPluginSet } from './definition.js';
-import { listen, type ListenOptions } from './listen.js';
 import { createPluginLogger } from './plugin-logger.js';
 import { captureStdio } from './stdio.js';
 
@@ -146,12 +146,16 @@ export async function serve<P extends ImplementedPluginSet>(options: ServeOption
   const listener = await createListener();
   logger.debug({ address: listener.address.address, network: listener.address.network }, 'plugin address');
 
+  // go-plugin v1.6+: a non-empty PLUGIN_MULTIPLEX_GRPC gets the 7th handshake field; a true one (Go's ParseBool)
+  // turns on knock multiplexing of a gRPC plugin's broker over its main connection.
+  const multiplexEnv = test ? undefined : env.PLUGIN_MULTIPLEX_GRPC;
+  const multiplex = protocol === 'grpc' && multiplexEnv !== undefined && parseGoBool(multiplexEnv) === true;
   let server: ServerProtocol;
   try {
     const common = { plugins: served, listener, createListener, logger, stdout: test ? undefined : stdio.stdout, stderr: test ? undefined : stdio.stderr };
     server =
       protocol === 'grpc'
-        ? await (await import('./grpc/transport.js')).serve({ ...common, maxReceiveMessageLength: o.maxReceiveMessageLength })
+        ? await (await import('./grpc/transport.js')).serve({ ...common, multiplex, maxReceiveMessageLength: o.maxReceiveMessageLength })
         : await (await import('./netrpc/transport.js')).serve(common);
   } catch (err) {
     await listener.close();
@@ -175,10 +179,14 @@ export async function serve<P extends ImplementedPluginSet>(options: ServeOption
     parentWatch = setInterval(() => {
       if (process.ppid !== parent) void server.close();
     }, 1000).unref();
-    // No 7th field: plugwire does not multiplex the gRPC broker yet, so a host that asks for it gets go-plugin's
-    // "not supported" error instead of a knock the plugin cannot answer.
     process.stdout.write(
-      formatHandshake({ protocolVersion: version, network: listener.address.network, address: listener.address.address, protocol }),
+      formatHandshake({
+        protocolVersion: version,
+        network: listener.address.network,
+        address: listener.address.address,
+        protocol,
+        muxSupported: multiplexEnv !== undefined && multiplexEnv !== '',
+      }),
     );
     stdio.start();
   }

@@ -71,18 +71,25 @@ function adapt(handler: AnyHandler, def: grpc.MethodDefinition<unknown, unknown>
  * response, streaming ones take or return async iterables. Return it from a gRPC server half, or add it to a
  * server yourself (`server.addService(s.service, s.implementation)`, e.g. in `broker.acceptAndServe`).
  * @param service - the service definition (ts-proto `XxxService`, a generated client, a proto-loader service)
- * @param handlers - one handler per method, named as in the definition
- * @throws PluginError `invalid_argument` when a method has no handler
+ * @param handlers - one handler per method, named as in the definition; a method whose handler is missing (see
+ *   {@link partial}) answers UNIMPLEMENTED, as grpc-js does
  */
 export function implement<S extends ServiceLike>(service: S, handlers: ServiceHandlers<ServiceOf<S>>): ServiceImplementation {
   const def = ('service' in service && typeof service.service === 'object' ? service.service : service) as grpc.ServiceDefinition;
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [name, methodDef] of Object.entries(def)) {
     const handler = (handlers as Record<string, AnyHandler | undefined>)[name];
-    if (typeof handler !== 'function') {
-      throw new PluginError('invalid_argument', `implement(): no handler for method ${JSON.stringify(name)} (${methodDef.path})`);
-    }
-    implementation[name] = adapt(handler, methodDef);
+    // grpc-js answers UNIMPLEMENTED for a method left out (see `unimplemented` for optional RPCs).
+    if (typeof handler === 'function') implementation[name] = adapt(handler, methodDef);
   }
   return Object.freeze({ service: def, implementation });
+}
+
+/**
+ * Handlers for only some methods of a service, for {@link implement}: the others answer UNIMPLEMENTED (as grpc-go's
+ * `Unimplemented...Server` embedding does), e.g. a Terraform provider's optional RPCs.
+ * @param handlers - the methods implemented
+ */
+export function partial<S>(handlers: Partial<ServiceHandlers<S>>): ServiceHandlers<S> {
+  return handlers as ServiceHandlers<S>;
 }

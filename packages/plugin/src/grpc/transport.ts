@@ -20,7 +20,7 @@ function hostPlugin(definition: PluginDefinition<unknown>): Partial<GrpcPlugin> 
 }
 
 /** Connects to a plugin serving gRPC. */
-export function connect(options: ConnectTransportOptions<PluginDefinition<unknown>>): Promise<ClientProtocol> {
+export function connect(options: ConnectTransportOptions<PluginDefinition<unknown>> & { readonly multiplex: boolean }): Promise<ClientProtocol> {
   const plugins = Object.fromEntries(Object.entries(options.plugins).map(([name, d]) => [name, hostPlugin(d as PluginDefinition<unknown>)]));
   return connectGrpc({ ...options, plugins });
 }
@@ -40,7 +40,7 @@ function register(server: Server, result: void | ServiceImplementation | readonl
 
 /** Serves plugins over gRPC. */
 export function serve(
-  options: Omit<ServeTransportOptions<GrpcPlugin>, 'plugins'> & { readonly plugins: Readonly<Record<string, Served>>; readonly maxReceiveMessageLength: number | undefined },
+  options: Omit<ServeTransportOptions<GrpcPlugin>, 'plugins'> & { readonly plugins: Readonly<Record<string, Served>>; readonly maxReceiveMessageLength: number | undefined; readonly multiplex: boolean },
 ): Promise<ServerProtocol> {
   const plugins = Object.fromEntries(
     Object.entries(options.plugins).map(([name, { definition, impl }]): [string, Partial<GrpcPlugin>] => {

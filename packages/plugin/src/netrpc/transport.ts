@@ -16,9 +16,10 @@ function hostPlugin(definition: PluginDefinition<unknown>): Partial<NetRpcPlugin
 }
 
 /** Connects to a plugin serving netrpc. */
-export function connect(options: ConnectTransportOptions<PluginDefinition<unknown>>): Promise<ClientProtocol> {
+export function connect(options: ConnectTransportOptions<PluginDefinition<unknown>> & { readonly multiplex?: boolean }): Promise<ClientProtocol> {
   const plugins = Object.fromEntries(Object.entries(options.plugins).map(([name, d]) => [name, hostPlugin(d as PluginDefinition<unknown>)]));
-  return connectNetRpc({ ...options, plugins });
+  const { multiplex: _netrpcAlwaysMultiplexes, ...rest } = options;
+  return connectNetRpc({ ...rest, plugins });
 }
 
 /** A served plugin: its definition and implementation. */
