@@ -37,6 +37,14 @@ async function send(call: grpc.ServerWritableStream<unknown, unknown> | grpc.Ser
   }
 }
 
+/**
+ * The call's incoming messages. Not `for await (… of call)`: a Readable's own iterator destroys the stream when the
+ * loop ends, which for a bidirectional call also ends the replies still to be written.
+ */
+function requests(call: grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>): AsyncIterable<unknown> {
+  return call.iterator({ destroyOnReturn: false });
+}
+
 function adapt(handler: AnyHandler, def: grpc.MethodDefinition<unknown, unknown>): grpc.UntypedHandleCall {
   if (!def.requestStream && !def.responseStream) {
     return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
@@ -55,13 +63,13 @@ function adapt(handler: AnyHandler, def: grpc.MethodDefinition<unknown, unknown>
   if (!def.responseStream) {
     return (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       Promise.resolve()
-        .then(() => handler(call, contextOf(call)))
+        .then(() => handler(requests(call), contextOf(call)))
         .then((res) => callback(null, res), (err: unknown) => callback(toStatus(err)));
     };
   }
   return (call: grpc.ServerDuplexStream<unknown, unknown>) => {
     void Promise.resolve()
-      .then(() => send(call, handler(call, contextOf(call)) as AsyncIterable<unknown>))
+      .then(() => send(call, handler(requests(call), contextOf(call)) as AsyncIterable<unknown>))
       .catch((err: unknown) => call.emit('error', toStatus(err)));
   };
 }
