@@ -52,7 +52,7 @@ const app = await Application.bootstrapWithPlugins({
   name: 'plugwire',
   entryPoints: entries.map((e) => e.source),
   entryPointStrategy: 'resolve',
-  tsconfig: join(root, 'tsconfig.json'),
+  tsconfig: join(root, 'tsconfig.docs.json'), // the packages' sources, without their tests
   out,
   readme: join(root, 'README.md'),
   excludePrivate: true,
