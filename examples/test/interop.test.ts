@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Client, PluginError } from '@plugwire/plugin';
+import { Client, PluginError, definePlugin, type GrpcBroker } from '@plugwire/plugin';
 import { buildGoModern, goPluginVersions, goSkipReason } from '../../test/support/go.js';
 import { dirname, join } from 'node:path';
 import type { ProtocolName } from '@plugwire/core';
@@ -74,6 +74,13 @@ describe.each(protocols)('TS host ↔ TS plugin over %s', (proto) => {
   it('counter: the plugin calls the host back through the broker', async () => {
     const client = new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: nodePlugin(`counter/plugin-${proto}.js`), allowedProtocols: [proto] });
     await exerciseCounter(client);
+  });
+
+  it('counter with grpcBrokerMultiplex: the callback works over the one multiplexed connection (gRPC; netrpc ignores it)', async () => {
+    const logger = recordingLogger();
+    const client = new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: nodePlugin(`counter/plugin-${proto}.js`), allowedProtocols: [proto], grpcBrokerMultiplex: true, logger });
+    await exerciseCounter(client);
+    expect(logger.entries.some((e) => e.message === 'initial server connection accepted')).toBe(proto === 'grpc');
   });
 
   it('refuses the plugin when the host does not allow its protocol', async () => {
@@ -382,6 +389,38 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
     } finally {
       plugin.kill();
     }
+  });
+
+  it('a TS host dialing a broker id the Go v1.8 plugin does not serve: go-plugin\'s knock timeout after 5 s', async () => {
+    let broker: GrpcBroker | undefined;
+    const probe = definePlugin<{ broker: GrpcBroker }>({ grpcServer() {}, grpcClient: (b) => ({ broker: b }) });
+    const client = new Client({ handshake, plugins: { counter: probe }, cmd: { command: goPlugin, args: ['counter', 'grpc'] }, allowedProtocols: ['grpc'], grpcBrokerMultiplex: true });
+    ({ broker } = await client.dispense('counter'));
+    const err = (await broker.dial(999).catch((e: unknown) => e)) as PluginError;
+    expect(err).toBeInstanceOf(PluginError);
+    expect(err.code).toBe('timeout');
+    expect(err.message).toBe('failed to knock before dialling client: timeout waiting for multiplexing knock handshake on id 999');
+    await exerciseCounter(new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: { command: goPlugin, args: ['counter', 'grpc'] }, allowedProtocols: ['grpc'], grpcBrokerMultiplex: true }));
+    await client.kill();
+  });
+
+  it.each(['go', 'ts'] as const)('a multiplexing %s plugin nobody connects to gives up with go-plugin\'s error (5 s waits)', async (kind) => {
+    const cmd = kind === 'go' ? { command: goPlugin, args: ['kv', 'grpc'] } : nodePlugin('kv/plugin-grpc.js');
+    const child = spawn(cmd.command, cmd.args, {
+      env: { ...process.env, BASIC_PLUGIN: 'hello', PLUGIN_PROTOCOL_VERSIONS: '1', PLUGIN_MULTIPLEX_GRPC: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const done = collect(child);
+    const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+    expect(line).toMatch(/^1\|1\|unix\|[^|]+\|grpc\|\|true$/);
+    const res = await done;
+    const logged = jsonLines(res.stderr).find((l) => l['@message'] === 'grpc server');
+    expect(logged).toMatchObject({ '@level': 'error', error: 'error establishing yamux session: timed out waiting for connection to be established' });
+    const socket = line.split('|')[3]!;
+    // go-plugin v1.8 leaves its socket file behind here (its muxer replaces the listener that would remove it);
+    // plugwire removes it.
+    expect(existsSync(socket)).toBe(kind === 'go');
+    rmSync(socket, { force: true });
   });
 
   it('SkipHostEnv: a Go v1.8 host passes its environment to the TS plugin unless SkipHostEnv is set', async () => {
