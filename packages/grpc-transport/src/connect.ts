@@ -1,8 +1,9 @@
 import { Metadata, connectivityState, type Channel } from '@grpc/grpc-js';
-import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions } from '@plugwire/core';
-import { connect as netConnect, type Socket } from 'node:net';
+import { dial, listenUnix } from '@plugwire/net';
+import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions, type PluginAddress } from '@plugwire/core';
+import type { Socket } from 'node:net';
 import { createSession } from '@plugwire/yamux';
-import { clientOn, openChannel, targetOf } from './channel.js';
+import { clientOn, openChannel } from './channel.js';
 import { createStreamMux, type StreamMux } from './mux.js';
 import { openStreamChannel, type StreamChannel } from './stream-channel.js';
 import { createGrpcBroker } from './broker.js';
@@ -11,7 +12,6 @@ import { GRPCBrokerClient } from './gen/grpc_broker.js';
 import { GRPCControllerClient } from './gen/grpc_controller.js';
 import { HealthClient } from './gen/grpc/health/v1/health.js';
 import { GRPC_SERVICE_NAME } from './health.js';
-import { listenUnixTemp } from './listen.js';
 import { DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH } from './serve.js';
 import { mirrorStdio } from './stdio-client.js';
 import type { GrpcPlugin } from './types.js';
@@ -24,7 +24,7 @@ const STDIO_FLUSH_MS = 1000;
 /** Options of {@link connectGrpc}. */
 export interface ConnectGrpcOptions extends ConnectTransportOptions<GrpcPlugin> {
   /**
-   * Directory of the unix sockets the host listens on for `broker.acceptAndServe`.
+   * Directory in which the host makes the private directories of its `broker.acceptAndServe` unix sockets.
    * @default the OS temp dir
    */
   readonly brokerSocketDir?: string;
@@ -37,19 +37,10 @@ export interface ConnectGrpcOptions extends ConnectTransportOptions<GrpcPlugin> 
 }
 
 /** Connects a socket to the plugin's address (the one raw connection of knock mode). */
-function connectSocket(address: { network: string; address: string }, signal: AbortSignal | undefined): Promise<Socket> {
-  const target = targetOf(address);
-  return new Promise<Socket>((resolve, reject) => {
-    const socket = target.startsWith('unix:')
-      ? netConnect({ path: address.address, ...(signal ? { signal } : {}) })
-      : netConnect({ host: target.slice(0, target.lastIndexOf(':')), port: Number(target.slice(target.lastIndexOf(':') + 1)), ...(signal ? { signal } : {}) });
-    socket.once('connect', () => {
-      socket.off('error', reject);
-      if (address.network === 'tcp') socket.setKeepAlive(true);
-      resolve(socket);
-    });
-    socket.once('error', (err) => reject(new PluginError('unavailable', `cannot connect to the plugin at ${address.address}: ${err.message}`, { cause: err })));
-  });
+async function connectSocket(address: { network: string; address: string }, signal: AbortSignal | undefined): Promise<Socket> {
+  const socket = await dial(address as PluginAddress, signal ? { signal } : {});
+  if (address.network === 'tcp') socket.setKeepAlive(true);
+  return socket;
 }
 
 /**
@@ -91,7 +82,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
   }
   const sessionMux = mux;
   const broker = createGrpcBroker({
-    listen: () => listenUnixTemp(options.brokerSocketDir),
+    listen: () => listenUnix(options.brokerSocketDir !== undefined ? { dir: options.brokerSocketDir } : {}),
     logger,
     stop: stop.signal,
     maxReceiveMessageLength: DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH,

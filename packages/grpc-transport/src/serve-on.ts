@@ -59,16 +59,15 @@ export function serveOn(server: grpc.Server, listener: Listener): ServingServer 
     close() {
       closing ??= (async () => {
         stopping = true;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            server.forceShutdown();
-            resolve();
-          }, GRACE_MS);
-          server.tryShutdown(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
+        // tryShutdown's callback alone is not enough: since Node 24, closing grpc-js's HTTP/2 server already
+        // closes its sessions, so grpc-js reports them closed at once while their streams (the last stdio output)
+        // are still sending. A session is only done when its socket closed.
+        const socketsClosed = Promise.all([...sockets].map((socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve())))));
+        const shutDown = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, GRACE_MS)));
+        await Promise.race([Promise.all([shutDown, socketsClosed]), graceOver]);
+        clearTimeout(timer);
         await abort();
       })();
       return closing;

@@ -5,7 +5,7 @@ import { createHclogLogger } from '@plugwire/logging';
 import { serveNetRpc } from '@plugwire/netrpc-transport';
 import type { ReattachConfig } from '@plugwire/process';
 import { supportsGrpc, type PluginSet } from './definition.js';
-import { listen, type ListenOptions } from './listen.js';
+import { listen, type ListenOptions } from '@plugwire/net';
 import { captureStdio } from './stdio.js';
 
 /** Test mode (go-plugin's `ServeTestConfig`): no cookie check, no handshake line, no process exit. */
