@@ -20,7 +20,7 @@ export type StepStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 /** One step of the doctor's report. */
 export interface Step {
-  /** Stable id: file, start, stdout, handshake, version, protocol, connect, health, services, stderr, shutdown. */
+  /** Stable id: file, start, stdout, handshake, version, protocol, connect, health, services, shutdown, stderr. */
   id: string;
   /** What was checked. */
   title: string;
@@ -79,6 +79,10 @@ export interface DoctorReporter {
 }
 
 const KILL_WAIT_MS = 2000;
+// How long a plugin may take to answer Shutdown / Control.Quit before doctor signals it instead.
+const CLOSE_WAIT_MS = 3000;
+// How long health / Control.Ping may take.
+const PING_WAIT_MS = 5000;
 
 class Timer {
   private readonly start = performance.now();
@@ -326,16 +330,36 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
       reporter.begin(`connect over ${handshake.protocol}`);
       try {
         connection = await connectPlugin(handshake, exited.signal);
-        t = await healthStep(connection, report, step, t);
       } catch (err) {
         const e = PluginError.from(err);
         fail({
           cause: 'connect_failed',
-          problem: `cannot talk to the plugin at ${handshake.network}:${handshake.address}: ${e.message}`,
-          fix: 'the plugin printed an address it does not answer on: check that it listens before printing the handshake line',
+          problem: `cannot connect to the plugin at ${handshake.network}:${handshake.address}: ${e.message}`,
+          fix: 'the plugin printed an address it does not listen on: it must listen before printing the handshake line',
         });
-        report.health = 'FAILED';
-        step({ id: 'health', title: handshake.protocol === 'grpc' ? 'health' : 'Control.Ping', status: 'fail', ms: t.ms(), details: [e.message] });
+        step({ id: 'connect', title: `connect over ${handshake.protocol}`, status: 'fail', ms: t.ms(), details: [e.message] });
+      }
+      if (connection !== undefined) {
+        try {
+          await healthStep(connection, report, step, t);
+        } catch (err) {
+          const cause = PluginError.from(err);
+          const e = cause.code === 'aborted' || cause.code === 'timeout' ? new PluginError('timeout', `no answer within ${PING_WAIT_MS} ms`, { cause }) : cause;
+          const what = handshake.protocol === 'grpc' ? 'the gRPC health check (service "plugin")' : 'Control.Ping';
+          fail({
+            cause: 'unhealthy',
+            problem: `the plugin does not answer ${what} at ${handshake.network}:${handshake.address}: ${e.message}`,
+            fix:
+              handshake.protocol === 'grpc'
+                ? 'a go-plugin gRPC plugin serves grpc.health.v1.Health with service "plugin" SERVING: serve through go-plugin (or plugwire) rather than a bare gRPC server'
+                : 'the plugin must serve go-plugin\'s netrpc protocol (yamux, then net/rpc with Control.Ping) on the address it printed',
+          });
+          report.health = 'FAILED';
+          step({ id: 'health', title: handshake.protocol === 'grpc' ? 'health' : 'Control.Ping', status: 'fail', ms: t.ms(), details: [e.message] });
+          // It will not answer Shutdown either: drop the connection and stop the process with a signal.
+          connection.protocol.abort(e);
+          connection = undefined;
+        }
       }
       if (connection?.channel !== undefined) await servicesStep(connection.channel, spec.timeout, report, step, reporter);
     }
@@ -346,10 +370,16 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
   if (!plugin.hasExited() && plugin.pid !== undefined) reporter.begin('shut down');
   let graceful = false;
   if (connection !== undefined) {
-    try {
-      graceful = await connection.protocol.close();
-    } catch {
-      graceful = false;
+    const conn = connection;
+    let timer: NodeJS.Timeout | undefined;
+    graceful = await Promise.race([
+      conn.protocol.close().catch(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!graceful) {
+      conn.protocol.abort(new PluginError('closed', 'plugwire doctor stopped waiting for the shutdown'));
+      plugin.signal('SIGTERM');
     }
   } else if (!plugin.hasExited()) {
     plugin.signal('SIGTERM');
@@ -359,7 +389,7 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
   if (plugin.pid !== undefined) {
     report.exit = { ...exit, forced, graceful };
     const clean = connection !== undefined && graceful && !forced && exit.code === 0;
-    const how = connection !== undefined ? (graceful ? 'asked to shut down (acknowledged)' : 'asked to shut down (not acknowledged)') : 'stopped with SIGTERM';
+    const how = connection !== undefined ? (graceful ? 'asked to shut down (acknowledged)' : 'asked to shut down (no answer within 3 s: SIGTERM)') : 'stopped with SIGTERM';
     step({
       id: 'shutdown',
       title: 'shutdown',
@@ -404,9 +434,9 @@ function exitSignal(plugin: ObservedPlugin): AbortController {
   return c;
 }
 
-async function healthStep(connection: PluginConnection, report: DoctorReport, step: (s: Step) => void, t: Timer): Promise<Timer> {
+async function healthStep(connection: PluginConnection, report: DoctorReport, step: (s: Step) => void, t: Timer): Promise<void> {
   const grpcPlugin = connection.protocol.protocol === 'grpc';
-  await connection.protocol.ping({ signal: AbortSignal.timeout(5000) });
+  await connection.protocol.ping({ signal: AbortSignal.timeout(PING_WAIT_MS) });
   report.health = grpcPlugin ? 'SERVING' : 'PING_OK';
   step({
     id: 'health',
@@ -415,7 +445,6 @@ async function healthStep(connection: PluginConnection, report: DoctorReport, st
     ms: t.ms(),
     details: [grpcPlugin ? 'grpc.health.v1.Health/Check service "plugin": SERVING' : 'Control.Ping answered'],
   });
-  return new Timer();
 }
 
 async function servicesStep(channel: grpc.Channel, timeout: number, report: DoctorReport, step: (s: Step) => void, reporter: DoctorReporter): Promise<void> {

@@ -167,6 +167,15 @@ describe('plugwire doctor names the cause and the fix', () => {
     expect(report.diagnosis?.hostSees).toContain('incompatible API version with plugin. Plugin version: 1, Client versions: [2 3]');
   });
 
+  it.each(['grpc', 'netrpc'])('a process that prints a handshake but does not speak %s: unhealthy, stopped', async (protocol) => {
+    const { code, report } = await doctorJson([...COOKIE, '--env', `FIXTURE_PROTOCOL=${protocol}`, '--', process.execPath, misbehaving, 'serve']);
+    expect(code).toBe(1);
+    expect(report.diagnosis?.cause).toBe('unhealthy');
+    expect(report.diagnosis?.problem).toContain('no answer within 5000 ms');
+    expect(report.health).toBe('FAILED');
+    expect(report.exit).toMatchObject({ code: 0, forced: false });
+  });
+
   it('not executable', async () => {
     const file = join(dir, 'plugin.mjs');
     copyFileSync(example('kv/plugin-grpc.js'), file);
