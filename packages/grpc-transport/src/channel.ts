@@ -1,32 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { PluginError, type PluginAddress } from '@plugwire/core';
+import { grpcTarget } from '@plugwire/net';
 import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
+import { deliverFailure } from './lost.js';
 
 // Channels this package opened, with the signal that fires when the plugin exits or the connection closes, so
 // that clients built on them (clientOn) cancel their pending calls instead of hanging.
 const stopSignals = new WeakMap<grpc.Channel, AbortSignal>();
-
-/** Longest address accepted from the other side: a unix socket path or host:port is far shorter. */
-const MAX_ADDRESS_LENGTH = 4096;
-
-/**
- * The grpc-js target of a go-plugin address, rejecting addresses no go-plugin peer would send.
- * @param address - from the handshake line or a broker ConnInfo
- */
-export function targetOf(address: { network: string; address: string }): string {
-  const { network, address: addr } = address;
-  if (addr.length === 0 || addr.length > MAX_ADDRESS_LENGTH || /[\0\r\n]/.test(addr)) {
-    throw new PluginError('protocol', `the plugin sent an unusable ${network} address ${JSON.stringify(addr.slice(0, 200))}`);
-  }
-  if (network === 'unix') return `unix:${addr}`;
-  if (network === 'tcp') {
-    if (!/^[^\s/]+:\d{1,5}$/.test(addr)) {
-      throw new PluginError('protocol', `the plugin sent an invalid tcp address ${JSON.stringify(addr.slice(0, 200))}`);
-    }
-    return addr;
-  }
-  throw new PluginError('protocol', `Unknown address type: ${addr}`);
-}
 
 /**
  * Opens a channel to `address` the way go-plugin dials: plaintext, no message size limit in either direction.
@@ -34,7 +14,7 @@ export function targetOf(address: { network: string; address: string }): string 
  * @param stop - fires when calls on this channel must end (plugin exited, connection closed)
  */
 export function openChannel(address: PluginAddress | { network: string; address: string }, stop: AbortSignal): grpc.Channel {
-  const channel = new grpc.Channel(targetOf(address), grpc.credentials.createInsecure(), {
+  const channel = new grpc.Channel(grpcTarget(address), grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': -1,
     'grpc.max_send_message_length': -1,
   });
@@ -50,10 +30,10 @@ type Method = (...args: unknown[]) => AnyCall;
  * interceptor (measured: an interceptor took a third off the host's calls per second). A call cancelled this way
  * reports UNAVAILABLE with details saying why, which `toPluginError` maps to `exited` or `closed`.
  */
-function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefinition, stop: AbortSignal): void {
+function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefinition, stop: AbortSignal, channel: grpc.Channel): void {
   const inflight = new Set<AnyCall>();
   const why = (err: Partial<grpc.ServiceError>): void => {
-    if (!stop.aborted || err.code !== grpc.status.CANCELLED) return;
+    if (!stop.aborted || (err.code !== grpc.status.CANCELLED && err.code !== grpc.status.UNAVAILABLE)) return;
     const reason: unknown = stop.reason;
     err.code = grpc.status.UNAVAILABLE;
     err.details = reason instanceof PluginError && reason.code === 'exited' ? EXITED_DETAILS : CLOSED_DETAILS;
@@ -73,8 +53,12 @@ function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefi
         // Unary and client-streaming calls: the callback runs exactly once, at the end of the call.
         args[last] = (err: grpc.ServiceError | null, response: unknown) => {
           if (call) inflight.delete(call);
-          if (err) why(err);
-          (callback as (e: grpc.ServiceError | null, r: unknown) => void)(err, response);
+          const deliver = (): void => {
+            if (err) why(err);
+            (callback as (e: grpc.ServiceError | null, r: unknown) => void)(err, response);
+          };
+          if (err) deliverFailure(err, channel, stop, deliver);
+          else deliver();
         };
       }
       call = (original as Method).apply(client, args);
@@ -106,6 +90,6 @@ export function clientOn<C>(
   const client = new Client('unused', grpc.credentials.createInsecure(), { channelOverride: channel });
   const stop = stopSignals.get(channel);
   const service = (Client as { service?: grpc.ServiceDefinition }).service;
-  if (stop && service) cancelOnStop(client as Record<string, unknown>, service, stop);
+  if (stop && service) cancelOnStop(client as Record<string, unknown>, service, stop, channel);
   return client;
 }

@@ -1,13 +1,17 @@
 import { Metadata, connectivityState, type Channel } from '@grpc/grpc-js';
+import { listenUnix } from '@plugwire/net';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions } from '@plugwire/core';
-import { clientOn, openChannel } from './channel.js';
+import { connect as netConnect, type Socket } from 'node:net';
+import { createSession } from '@plugwire/yamux';
+import { clientOn, openChannel, targetOf } from './channel.js';
+import { createStreamMux, type StreamMux } from './mux.js';
+import { openStreamChannel, type StreamChannel } from './stream-channel.js';
 import { createGrpcBroker } from './broker.js';
 import { toPluginError, unaryCall } from './errors.js';
 import { GRPCBrokerClient } from './gen/grpc_broker.js';
 import { GRPCControllerClient } from './gen/grpc_controller.js';
 import { HealthClient } from './gen/grpc/health/v1/health.js';
 import { GRPC_SERVICE_NAME } from './health.js';
-import { listenUnixTemp } from './listen.js';
 import { DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH } from './serve.js';
 import { mirrorStdio } from './stdio-client.js';
 import type { GrpcPlugin } from './types.js';
@@ -20,10 +24,32 @@ const STDIO_FLUSH_MS = 1000;
 /** Options of {@link connectGrpc}. */
 export interface ConnectGrpcOptions extends ConnectTransportOptions<GrpcPlugin> {
   /**
-   * Directory of the unix sockets the host listens on for `broker.acceptAndServe`.
+   * Directory in which the host makes the private directories of its `broker.acceptAndServe` unix sockets.
    * @default the OS temp dir
    */
   readonly brokerSocketDir?: string;
+  /**
+   * go-plugin v1.6+ `GRPCBrokerMultiplex`: one connection to the plugin carries a yamux session, whose first stream
+   * is the main gRPC connection and whose later streams are brokered connections asked for by knocks. Only for a
+   * plugin that announced support (7th handshake field). @default false
+   */
+  readonly multiplex?: boolean;
+}
+
+/** Connects a socket to the plugin's address (the one raw connection of knock mode). */
+function connectSocket(address: { network: string; address: string }, signal: AbortSignal | undefined): Promise<Socket> {
+  const target = targetOf(address);
+  return new Promise<Socket>((resolve, reject) => {
+    const socket = target.startsWith('unix:')
+      ? netConnect({ path: address.address, ...(signal ? { signal } : {}) })
+      : netConnect({ host: target.slice(0, target.lastIndexOf(':')), port: Number(target.slice(target.lastIndexOf(':') + 1)), ...(signal ? { signal } : {}) });
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      if (address.network === 'tcp') socket.setKeepAlive(true);
+      resolve(socket);
+    });
+    socket.once('error', (err) => reject(new PluginError('unavailable', `cannot connect to the plugin at ${address.address}: ${err.message}`, { cause: err })));
+  });
 }
 
 /**
@@ -45,17 +71,31 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
   exited?.addEventListener('abort', onExited, { once: true });
 
   let channel: Channel;
+  let mux: StreamMux | undefined;
+  let main: StreamChannel | undefined;
   try {
-    channel = openChannel(options.address, stop.signal);
+    if (options.multiplex) {
+      const socket = await connectSocket(options.address, options.signal);
+      logger.debug({ address: options.address.address }, 'client muxer connected');
+      mux = createStreamMux(createSession(socket, 'client', { logger }), undefined, logger);
+      const m = mux;
+      main = await openStreamChannel(() => m.open(), undefined, stop.signal, logger);
+      channel = main.channel;
+    } else {
+      channel = openChannel(options.address, stop.signal);
+    }
   } catch (err) {
     exited?.removeEventListener('abort', onExited);
-    throw err;
+    if (mux) mux.session.abort(err);
+    throw PluginError.from(err, 'unavailable');
   }
+  const sessionMux = mux;
   const broker = createGrpcBroker({
-    listen: () => listenUnixTemp(options.brokerSocketDir),
+    listen: () => listenUnix(options.brokerSocketDir !== undefined ? { dir: options.brokerSocketDir } : {}),
     logger,
     stop: stop.signal,
     maxReceiveMessageLength: DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH,
+    ...(sessionMux ? { mux: () => Promise.resolve(sessionMux) } : {}),
   });
   // Errors are ignored as go-plugin does: a plugin without GRPCBroker still works.
   void broker.bind(clientOn(GRPCBrokerClient, channel).startStream());
@@ -69,6 +109,8 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
     stop.abort(reason);
     stdio.cancel();
     channel.close();
+    void main?.close();
+    if (sessionMux) void sessionMux.session.close();
   };
 
   const protocol: ClientProtocol = {

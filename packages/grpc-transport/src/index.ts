@@ -5,7 +5,6 @@ export type { ServeGrpcOptions } from './serve.js';
 export { clientOn } from './channel.js';
 export { toPluginError, unaryCall } from './errors.js';
 export type { UnaryCallOptions } from './errors.js';
-export { listenUnixTemp } from './listen.js';
 export { GRPC_SERVICE_NAME } from './health.js';
 export { STDIO_CHUNK } from './stdio-server.js';
 export type { GrpcBroker, GrpcPlugin } from './types.js';
