@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGo, goSkipReason } from '../../../test/support/go.js';
+import { goPluginVersions, goSkipReason } from '../../../test/support/go.js';
 import { example, fixture, foreignBinary, plugwire, root } from './support.js';
 
 const COOKIE = ['--cookie', 'BASIC_PLUGIN=hello'];
@@ -65,10 +65,10 @@ describe('plugwire doctor on healthy plugins', () => {
     expect(report.stderr.some((e) => e.level === 'debug' && e.message === 'plugin address')).toBe(true);
   });
 
-  describe('Go go-plugin v1.0.1 plugins', () => {
+  describe.each(goPluginVersions)('Go go-plugin $version plugins', ({ version, modern, build }) => {
     let goPlugin: string | undefined;
     beforeAll(async () => {
-      if (goSkipReason() === undefined) goPlugin = await buildGo('explugin');
+      if (goSkipReason() === undefined) goPlugin = await build('explugin');
     });
     it.each(['grpc', 'netrpc'])('diagnoses the Go kv plugin over %s', async (protocol) => {
       if (goPlugin === undefined) return;
@@ -79,9 +79,16 @@ describe('plugwire doctor on healthy plugins', () => {
       expect(report.health).toBe(protocol === 'grpc' ? 'SERVING' : 'PING_OK');
       // The hclog JSON line the Go plugin logs, at its level.
       expect(report.stderr).toContainEqual(expect.objectContaining({ level: 'warn', message: 'go plugin starting' }));
-      if (protocol === 'grpc') {
+      if (protocol === 'grpc' && modern) {
+        // go-plugin v1.8 registers reflection: the kv service and its methods are listed.
+        expect(report.reflection).toMatch(/^v1/);
+        expect(report.services).toContainEqual({
+          name: 'proto.KV',
+          methods: ['Get(proto.GetRequest) returns (proto.GetResponse)', 'Put(proto.PutRequest) returns (proto.Empty)'],
+        });
+      } else if (protocol === 'grpc') {
         // go-plugin v1.0.1 registers no reflection service: said so, not failed.
-        expect(report.reflection).toBeNull();
+        expect(report.reflection, version).toBeNull();
         expect(report.steps.find((s) => s.id === 'services')?.status).toBe('warn');
       }
       expect(report.exit?.forced).toBe(false);
