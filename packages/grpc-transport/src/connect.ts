@@ -1,9 +1,9 @@
 import { Metadata, connectivityState, type Channel } from '@grpc/grpc-js';
-import { listenUnix } from '@plugwire/net';
-import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions } from '@plugwire/core';
-import { connect as netConnect, type Socket } from 'node:net';
+import { dial, listenUnix } from '@plugwire/net';
+import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions, type PluginAddress } from '@plugwire/core';
+import type { Socket } from 'node:net';
 import { createSession } from '@plugwire/yamux';
-import { clientOn, openChannel, targetOf } from './channel.js';
+import { clientOn, openChannel } from './channel.js';
 import { createStreamMux, type StreamMux } from './mux.js';
 import { openStreamChannel, type StreamChannel } from './stream-channel.js';
 import { createGrpcBroker } from './broker.js';
@@ -37,19 +37,10 @@ export interface ConnectGrpcOptions extends ConnectTransportOptions<GrpcPlugin> 
 }
 
 /** Connects a socket to the plugin's address (the one raw connection of knock mode). */
-function connectSocket(address: { network: string; address: string }, signal: AbortSignal | undefined): Promise<Socket> {
-  const target = targetOf(address);
-  return new Promise<Socket>((resolve, reject) => {
-    const socket = target.startsWith('unix:')
-      ? netConnect({ path: address.address, ...(signal ? { signal } : {}) })
-      : netConnect({ host: target.slice(0, target.lastIndexOf(':')), port: Number(target.slice(target.lastIndexOf(':') + 1)), ...(signal ? { signal } : {}) });
-    socket.once('connect', () => {
-      socket.off('error', reject);
-      if (address.network === 'tcp') socket.setKeepAlive(true);
-      resolve(socket);
-    });
-    socket.once('error', (err) => reject(new PluginError('unavailable', `cannot connect to the plugin at ${address.address}: ${err.message}`, { cause: err })));
-  });
+async function connectSocket(address: { network: string; address: string }, signal: AbortSignal | undefined): Promise<Socket> {
+  const socket = await dial(address as PluginAddress, signal ? { signal } : {});
+  if (address.network === 'tcp') socket.setKeepAlive(true);
+  return socket;
 }
 
 /**
