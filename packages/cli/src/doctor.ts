@@ -79,6 +79,15 @@ export interface DoctorReporter {
 }
 
 const KILL_WAIT_MS = 2000;
+// The services go-plugin (and plugwire) serve besides the plugin's own; listed on one line.
+const GO_PLUGIN_SERVICES = new Set([
+  'plugin.GRPCBroker',
+  'plugin.GRPCController',
+  'plugin.GRPCStdio',
+  'grpc.health.v1.Health',
+  'grpc.reflection.v1.ServerReflection',
+  'grpc.reflection.v1alpha.ServerReflection',
+]);
 // How long a plugin may take to answer Shutdown / Control.Quit before doctor signals it instead.
 const CLOSE_WAIT_MS = 3000;
 // How long health / Control.Ping may take.
@@ -138,7 +147,7 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
     title: 'executable',
     status: resolved === undefined || foreign || notExec ? 'fail' : 'ok',
     ms: t.ms(),
-    details: report.file,
+    details: resolved === undefined || foreign || notExec ? report.file : [report.file.join('; ')],
   });
 
   // 2. Launch and wait for the handshake line.
@@ -238,7 +247,7 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
     }
     case 'handshake':
       handshake = outcome.handshake;
-      step({ id: 'start', title: 'launch', status: 'ok', ms: startMs, details: [...pidNote, `handshake line after ${startMs} ms`] });
+      step({ id: 'start', title: 'launch', status: 'ok', ms: startMs, details: [`${pidNote.join('')}: handshake line after ${startMs} ms`] });
       break;
   }
 
@@ -469,10 +478,14 @@ async function servicesStep(channel: grpc.Channel, timeout: number, report: Doct
       return { name, methods: desc ? desc.methods.map(methodLine) : [] };
     });
     const details = [`reflection ${reflected.version}`];
-    for (const s of report.services) {
-      details.push(`  ${s.name}${s.methods.length === 0 ? ' (not described)' : ''}`);
-      for (const m of s.methods) details.push(`    ${m}`);
+    const builtins = report.services.filter((svc) => GO_PLUGIN_SERVICES.has(svc.name)).map((svc) => svc.name);
+    const own = report.services.filter((svc) => !GO_PLUGIN_SERVICES.has(svc.name));
+    if (own.length === 0) details.push('  no services of its own are described (only go-plugin\'s built-ins)');
+    for (const svc of own) {
+      details.push(`  ${svc.name}${svc.methods.length === 0 ? ' (not described)' : ''}`);
+      for (const m of svc.methods) details.push(`    ${m}`);
     }
+    if (builtins.length > 0) details.push(`  go-plugin built-ins: ${builtins.join(', ')}`);
     step({ id: 'services', title: 'services', status: 'ok', ms: t.ms(), details });
   } catch (err) {
     report.reflection = null;
