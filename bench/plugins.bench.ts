@@ -6,10 +6,11 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { credentials } from '@grpc/grpc-js';
-import { Client, silentLogger, unary, type ProtocolName } from '@plugwire/plugin';
-import { KVClient } from '../examples/src/gen/kv/kv.js';
-import { handshake, kvPlugin, type KV } from '../examples/src/kv/shared.js';
+import { Channel, credentials } from '@grpc/grpc-js';
+import { Client, silentLogger, type ProtocolName } from '@plugwire/plugin';
+import { client as grpcClient } from '@plugwire/plugin/grpc';
+import { KVService } from '../examples/src/gen/kv/kv.js';
+import { handshake, kv as kvPlugin, type KV } from '../examples/src/kv/definition.js';
 import { buildGo, goAvailable } from '../test/support/go.js';
 import type { BenchSection } from './types.js';
 
@@ -73,7 +74,7 @@ export async function measure(open: () => Promise<Session>, launchMs: number): P
 /** Opens the kv plugin from a plugwire host; `grpcBrokerMultiplex` for go-plugin v1.6+ plugins. */
 export function plugwireHost(proto: ProtocolName, command: string, args: string[], grpcBrokerMultiplex = false): () => Promise<Session> {
   return async () => {
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command, args }, allowedProtocols: [proto], logger: silentLogger, grpcBrokerMultiplex });
+    const client = new Client({ handshake, plugins: { kv: kvPlugin }, cmd: { command, args }, allowedProtocols: [proto], logger: silentLogger, grpcBrokerMultiplex });
     const kv = await client.dispense('kv');
     return { kv, close: () => client.kill() };
   };
@@ -82,15 +83,16 @@ export function plugwireHost(proto: ProtocolName, command: string, args: string[
 async function bareGrpc(): Promise<Session> {
   const child = spawn(process.execPath, [bareServer], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [path] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  const client = new KVClient(`unix:${path}`, credentials.createInsecure(), { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
+  const channel = new Channel(`unix:${path}`, credentials.createInsecure(), { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
+  const client = grpcClient(KVService, channel);
   const kv: KV = {
-    put: async (key, value) => void (await unary(client.put.bind(client), { key, value })),
-    get: async (key) => (await unary(client.get.bind(client), { key })).value,
+    put: async (key, value) => void (await client.put({ key, value })),
+    get: async (key) => (await client.get({ key })).value,
   };
   return {
     kv,
     close: async () => {
-      client.close();
+      channel.close();
       child.kill('SIGTERM');
       await once(child, 'exit');
     },

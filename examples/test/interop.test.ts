@@ -15,8 +15,8 @@ import { Client, PluginError, definePlugin, type GrpcBroker } from '@plugwire/pl
 import { buildGoModern, goPluginVersions, goSkipReason } from '../../test/support/go.js';
 import { dirname, join } from 'node:path';
 import type { ProtocolName } from '@plugwire/core';
-import { counterPlugin, handshake, type AddHelper } from '../src/counter/shared.js';
-import { kvPlugin } from '../src/kv/shared.js';
+import { counter, handshake, type AddHelper } from '../src/counter/definition.js';
+import { kv } from '../src/kv/definition.js';
 import { alive, jsonLines, nodePlugin, recordingLogger, runCommand } from './support.js';
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7) & 0xff);
@@ -25,7 +25,7 @@ const adder = (): AddHelper & { calls: number } => {
   return h;
 };
 
-async function exerciseKv(client: Client<{ kv: ReturnType<typeof kvPlugin> }>): Promise<void> {
+async function exerciseKv(client: Client<{ kv: typeof kv }>): Promise<void> {
   const kv = await client.dispense('kv');
   for (const size of [0, 1024, 4 << 20]) {
     const value = bytes(size);
@@ -37,7 +37,7 @@ async function exerciseKv(client: Client<{ kv: ReturnType<typeof kvPlugin> }>): 
   await client.ping();
 }
 
-async function exerciseCounter(client: Client<{ counter: ReturnType<typeof counterPlugin> }>): Promise<void> {
+async function exerciseCounter(client: Client<{ counter: typeof counter }>): Promise<void> {
   const counter = await client.dispense('counter');
   const helper = adder();
   await counter.put('n', 2, helper);
@@ -60,7 +60,7 @@ const misbehaving = join(import.meta.dirname, 'fixtures/misbehaving-kv.mjs');
 describe.each(protocols)('TS host ↔ TS plugin over %s', (proto) => {
   it('kv: put/get 0 B, 1 KiB and 4 MiB, ping, kill leaves no process or socket', async () => {
     const logger = recordingLogger();
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto], logger });
+    const client = new Client({ handshake, plugins: { kv }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto], logger });
     const address = await client.start();
     expect(client.protocol()).toBe(proto);
     expect(client.negotiatedVersion()).toBe(1);
@@ -72,7 +72,7 @@ describe.each(protocols)('TS host ↔ TS plugin over %s', (proto) => {
   });
 
   it('counter: the plugin calls the host back through the broker', async () => {
-    const client = new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: nodePlugin(`counter/plugin-${proto}.js`), allowedProtocols: [proto] });
+    const client = new Client({ handshake, plugins: { counter }, cmd: nodePlugin(`counter/plugin-${proto}.js`), allowedProtocols: [proto] });
     await exerciseCounter(client);
   });
 
@@ -85,7 +85,7 @@ describe.each(protocols)('TS host ↔ TS plugin over %s', (proto) => {
 
   it('refuses the plugin when the host does not allow its protocol', async () => {
     const other = proto === 'grpc' ? 'netrpc' : 'grpc';
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [other] });
+    const client = new Client({ handshake, plugins: { kv }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [other] });
     const err = await client.start().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PluginError);
     expect((err as PluginError).message).toContain(`unsupported plugin protocol "${proto}"`);
@@ -95,7 +95,7 @@ describe.each(protocols)('TS host ↔ TS plugin over %s', (proto) => {
   it('a wrong cookie makes the plugin exit 1 with go-plugin message, reported by the host', async () => {
     const client = new Client({
       handshake: { ...handshake, magicCookieValue: 'nope' },
-      plugins: { kv: kvPlugin() },
+      plugins: { kv },
       cmd: nodePlugin(`kv/plugin-${proto}.js`),
       allowedProtocols: [proto],
     });
@@ -121,7 +121,7 @@ describe.each(protocols)('TS host ↔ TS plugin over %s', (proto) => {
   });
 
   it('version mismatch: the plugin falls back to its lowest version and the host refuses it', async () => {
-    const client = new Client({ handshake, versionedPlugins: { 2: { kv: kvPlugin() }, 3: { kv: kvPlugin() } }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto] });
+    const client = new Client({ handshake, versionedPlugins: { 2: { kv }, 3: { kv } }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto] });
     const err = (await client.start().catch((e: unknown) => e)) as PluginError;
     expect(err.code).toBe('incompatible_version');
     expect(err.message).toMatch(/Plugin version: 1, Client versions: \[(3 2|2 3)\]/);
@@ -234,7 +234,7 @@ describe.skipIf(goSkipReason() !== undefined).each(goCases)('go-plugin $version 
 
   it('TS host → Go kv plugin: put/get, ping, Go hclog lines at their level, kill with the Go plugin and its socket gone', async () => {
     const logger = recordingLogger();
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto], logger });
+    const client = new Client({ handshake, plugins: { kv }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto], logger });
     const address = await client.start();
     await exerciseKv(client);
     const pid = client.reattachConfig()!.pid;
@@ -265,19 +265,19 @@ describe.skipIf(goSkipReason() !== undefined).each(goCases)('go-plugin $version 
   });
 
   it('TS host → Go counter plugin: the Go plugin calls the TS host back through the broker', async () => {
-    const client = new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: { command: goPlugin, args: ['counter', proto] }, allowedProtocols: [proto] });
+    const client = new Client({ handshake, plugins: { counter }, cmd: { command: goPlugin, args: ['counter', proto] }, allowedProtocols: [proto] });
     await exerciseCounter(client);
   });
 
   it('TS host with the wrong cookie: the Go plugin exits 1 with its message', async () => {
-    const client = new Client({ handshake: { ...handshake, magicCookieValue: 'nope' }, plugins: { kv: kvPlugin() }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto] });
+    const client = new Client({ handshake: { ...handshake, magicCookieValue: 'nope' }, plugins: { kv }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto] });
     const err = (await client.start().catch((e: unknown) => e)) as PluginError;
     expect(err.code).toBe('exited');
     expect(err.message).toMatch(/This binary is a plugin/);
   });
 
   it('TS host offering versions 2,3 to a Go plugin of version 1: incompatible_version', async () => {
-    const client = new Client({ handshake, versionedPlugins: { 2: { kv: kvPlugin() }, 3: { kv: kvPlugin() } }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto] });
+    const client = new Client({ handshake, versionedPlugins: { 2: { kv }, 3: { kv } }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto] });
     const err = (await client.start().catch((e: unknown) => e)) as PluginError;
     expect(err.code).toBe('incompatible_version');
     expect(err.message).toMatch(/Plugin version: 1, Client versions: \[(3 2|2 3)\]/);
