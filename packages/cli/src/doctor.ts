@@ -53,7 +53,10 @@ export interface DoctorReport {
   /** What the plugin printed on stdout before its handshake line. */
   stdoutBeforeHandshake: string[];
   /** The handshake line and its fields, when one came. */
-  handshake?: { line: string } & Handshake;
+  handshake?: {
+    /** The line as printed. */
+    line: string;
+  } & Handshake;
   /** The plugin protocol version the plugin chose, when the host has it. */
   negotiatedVersion?: number;
   /** Health (`plugin` SERVING) for gRPC, Control.Ping for netrpc. */
@@ -65,7 +68,12 @@ export interface DoctorReport {
   /** The plugin's stderr entries at their levels. */
   stderr: StderrEntry[];
   /** How the process ended, and whether it needed a SIGKILL. */
-  exit?: ExitInfo & { forced: boolean; graceful: boolean };
+  exit?: ExitInfo & {
+    /** Whether it had to be killed after the grace period. */
+    forced: boolean;
+    /** Whether the plugin acknowledged the request to shut down (Shutdown / Control.Quit). */
+    graceful: boolean;
+  };
   /** The first problem found, with its fix. */
   diagnosis?: Diagnosis;
 }
