@@ -175,7 +175,6 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
   report.stdoutBeforeHandshake = [...plugin.noise];
   const startMs = t.ms();
   const pidNote = plugin.pid !== undefined ? [`pid ${plugin.pid}`] : [];
-  const fileNotes = report.file.map((n) => `  ${n}`);
 
   let handshake: Handshake | undefined;
   switch (outcome.kind) {
