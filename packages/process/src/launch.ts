@@ -16,7 +16,7 @@ import {
 import type { Handshake } from '@plugwire/handshake';
 import { mirrorStderr } from '@plugwire/logging';
 import type { StderrMirror } from '@plugwire/logging';
-import { verifyChecksum } from './checksum.js';
+import { prepareVerifiedLaunch, verifyChecksum, type PreparedLaunch } from '@plugwire/trust';
 import { pluginFileNotes, resolveCommand } from './diagnose.js';
 import { createPluginProcess } from './handle.js';
 import { safeLog } from './log.js';
@@ -221,11 +221,25 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
     }
     await verifyChecksum(file, o.secureConfig, o.signal ? { signal: o.signal } : {});
   }
+  // Signed plugins run from private copies of the checked files, so what runs is what was checked.
+  let prepared: PreparedLaunch | undefined;
+  if (o.verify !== undefined) {
+    prepared = await prepareVerifiedLaunch({
+      command: o.command,
+      args: o.args ?? [],
+      verify: o.verify,
+      ...(o.cwd !== undefined && { cwd: o.cwd }),
+      ...(o.version !== undefined && { version: o.version }),
+      ...(o.signal !== undefined && { signal: o.signal }),
+    });
+    safeLog(o.logger, 'debug', { plugin: name, version: prepared.manifest.version, dir: prepared.dir }, 'plugin signature verified');
+  }
 
   let child: ChildProcess;
   try {
-    child = spawn(o.command, [...(o.args ?? [])], { cwd: o.cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
+    child = spawn(prepared?.command ?? o.command, [...(prepared?.args ?? o.args ?? [])], { cwd: o.cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
   } catch (err) {
+    await prepared?.close();
     throw spawnError(err, o, env);
   }
   const stdout = child.stdout as Readable;
@@ -235,6 +249,7 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
     await Promise.all([closeStream(stdout), closeStream(stderr)]);
     await nextLoopTurn();
     await nextLoopTurn();
+    await prepared?.close();
     throw spawnError(err, o, env);
   }
   const pid = child.pid;
@@ -256,6 +271,7 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
     child.once('exit', (code, signal) => {
       const info: ProcessExit = { code, signal };
       exitSeen = info;
+      void prepared?.close();
       void settleWithin(mirror.done, STDERR_DRAIN_MS).then(() => {
         const failed = code !== 0 && !stopping;
         safeLog(
@@ -279,6 +295,7 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
   const release = (): Promise<void> => {
     released ??= (async () => {
       await exit;
+      await prepared?.close();
       await Promise.all([closeStream(stdout), closeStream(stderr)]);
       await mirror.done;
       // libuv frees the process handle in the close phase after the exit; two turns of the loop pass it, so
