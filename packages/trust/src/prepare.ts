@@ -57,7 +57,14 @@ async function copyHashed(from: string, to: string): Promise<string> {
       done(null, chunk);
     },
   });
-  await pipeline(createReadStream(from), tap, createWriteStream(to, { mode: 0o600, flags: 'wx' }));
+  const input = createReadStream(from);
+  const output = createWriteStream(to, { mode: 0o600, flags: 'wx' });
+  try {
+    await pipeline(input, tap, output);
+  } finally {
+    // Both descriptors are closed before the copy counts as done (and before the copy is executed).
+    await Promise.all([input, output].map((s) => (s.closed ? undefined : new Promise((resolve) => s.once('close', resolve)))));
+  }
   return hash.digest('hex');
 }
 
