@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import * as grpcJs from '@grpc/grpc-js';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type Listener, type Logger } from '@plugwire/core';
+import type { TransportTls } from '@plugwire/net';
 import { openChannel } from './channel.js';
 import { ConnInfo } from './gen/grpc_broker.js';
 import { serveOn, type ServingServer } from './serve-on.js';
@@ -24,6 +25,8 @@ export interface GrpcBrokerOptions {
   readonly stop: AbortSignal;
   /** Receive limit of the brokered servers. */
   readonly maxReceiveMessageLength: number;
+  /** TLS of brokered connections, both ways (go-plugin uses the connection's TLS config). @default none */
+  readonly tls?: TransportTls;
 }
 
 /** The broker plus what its owner (the client or server protocol) drives. */
@@ -201,7 +204,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
       throwIfAborted(opts.signal, 'broker accept');
       const listener = await options.listen();
       const server = new grpcJs.Server({ 'grpc.max_receive_message_length': options.maxReceiveMessageLength });
-      const serving = serveOn(server, listener);
+      const serving = serveOn(server, listener, options.tls, logger);
       servers.add(serving);
       try {
         register(server);
@@ -224,7 +227,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
       throwIfAborted(opts.signal, 'broker dial');
       const info = await waitForInfo(id, opts.signal);
       if (closedReason) throw closedReason;
-      const channel = openChannel(info, stop);
+      const channel = openChannel(info, stop, options.tls);
       channels.add(channel);
       return channel;
     },

@@ -1,5 +1,5 @@
 import { Metadata, connectivityState, type Channel } from '@grpc/grpc-js';
-import { listenUnix } from '@plugwire/net';
+import { listenUnix, type TransportTls } from '@plugwire/net';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions } from '@plugwire/core';
 import { clientOn, openChannel } from './channel.js';
 import { createGrpcBroker } from './broker.js';
@@ -24,6 +24,12 @@ export interface ConnectGrpcOptions extends ConnectTransportOptions<GrpcPlugin> 
    * @default the OS temp dir
    */
   readonly brokerSocketDir?: string;
+  /**
+   * TLS to the plugin and on the host's broker listeners (AutoMTLS with the plugin's certificate, or the host's
+   * own TLS).
+   * @default none (plaintext)
+   */
+  readonly tls?: TransportTls;
 }
 
 /**
@@ -46,7 +52,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
 
   let channel: Channel;
   try {
-    channel = openChannel(options.address, stop.signal);
+    channel = openChannel(options.address, stop.signal, options.tls);
   } catch (err) {
     exited?.removeEventListener('abort', onExited);
     throw err;
@@ -56,6 +62,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
     logger,
     stop: stop.signal,
     maxReceiveMessageLength: DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH,
+    ...(options.tls && { tls: options.tls }),
   });
   // Errors are ignored as go-plugin does: a plugin without GRPCBroker still works.
   void broker.bind(clientOn(GRPCBrokerClient, channel).startStream());

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { PluginError, type ServeTransportOptions, type ServerProtocol } from '@plugwire/core';
+import type { TransportTls } from '@plugwire/net';
 import { createGrpcBroker } from './broker.js';
 import { GRPCBrokerService, type GRPCBrokerServer } from './gen/grpc_broker.js';
 import { GRPCControllerService, type GRPCControllerServer } from './gen/grpc_controller.js';
@@ -30,6 +31,11 @@ export interface ServeGrpcOptions extends ServeTransportOptions<GrpcPlugin> {
    * @default []
    */
   readonly reflectionDescriptorSets?: readonly Uint8Array[];
+  /**
+   * TLS on the plugin's listener and its broker listeners and dials (AutoMTLS or the plugin's own TLS).
+   * @default none (plaintext)
+   */
+  readonly tls?: TransportTls;
 }
 
 function validateServeGrpcOptions(options: ServeGrpcOptions): number {
@@ -60,7 +66,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
   const server = new grpc.Server({ 'grpc.max_receive_message_length': limit });
   const health = createHealthService();
   const stdio = createStdioService(options.stdout, options.stderr, logger);
-  const broker = createGrpcBroker({ listen: options.createListener, logger, stop: stop.signal, maxReceiveMessageLength: limit });
+  const broker = createGrpcBroker({ listen: options.createListener, logger, stop: stop.signal, maxReceiveMessageLength: limit, ...(options.tls && { tls: options.tls }) });
 
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => {
@@ -126,7 +132,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
         throw new PluginError('internal', `error registering "${name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
     }
-    serving = serveOn(server, listener);
+    serving = serveOn(server, listener, options.tls, logger);
   } catch (err) {
     await abort(err);
     throw PluginError.from(err);

@@ -63,7 +63,9 @@ async function copyHashed(from: string, to: string): Promise<string> {
     await pipeline(input, tap, output);
   } finally {
     // Both descriptors are closed before the copy counts as done (and before the copy is executed).
-    await Promise.all([input, output].map((s) => (s.closed ? undefined : new Promise((resolve) => s.once('close', resolve)))));
+    const closed = (s: NodeJS.EventEmitter & { closed: boolean }): Promise<unknown> | undefined =>
+      s.closed ? undefined : new Promise((resolve) => s.once('close', resolve));
+    await Promise.all([closed(input), closed(output)]);
   }
   return hash.digest('hex');
 }
