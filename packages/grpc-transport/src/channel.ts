@@ -3,6 +3,7 @@ import { PluginError, type PluginAddress } from '@plugwire/core';
 import { createSecureContext } from 'node:tls';
 import { clientOptions, grpcTarget, type TransportTls } from '@plugwire/net';
 import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
+import { deliverFailure } from './lost.js';
 
 // Channels this package opened, with the signal that fires when the plugin exits or the connection closes, so
 // that clients built on them (clientOn) cancel their pending calls instead of hanging.
@@ -45,10 +46,10 @@ type Method = (...args: unknown[]) => AnyCall;
  * interceptor (measured: an interceptor took a third off the host's calls per second). A call cancelled this way
  * reports UNAVAILABLE with details saying why, which `toPluginError` maps to `exited` or `closed`.
  */
-function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefinition, stop: AbortSignal): void {
+function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefinition, stop: AbortSignal, channel: grpc.Channel): void {
   const inflight = new Set<AnyCall>();
   const why = (err: Partial<grpc.ServiceError>): void => {
-    if (!stop.aborted || err.code !== grpc.status.CANCELLED) return;
+    if (!stop.aborted || (err.code !== grpc.status.CANCELLED && err.code !== grpc.status.UNAVAILABLE)) return;
     const reason: unknown = stop.reason;
     err.code = grpc.status.UNAVAILABLE;
     err.details = reason instanceof PluginError && reason.code === 'exited' ? EXITED_DETAILS : CLOSED_DETAILS;
@@ -68,8 +69,12 @@ function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefi
         // Unary and client-streaming calls: the callback runs exactly once, at the end of the call.
         args[last] = (err: grpc.ServiceError | null, response: unknown) => {
           if (call) inflight.delete(call);
-          if (err) why(err);
-          (callback as (e: grpc.ServiceError | null, r: unknown) => void)(err, response);
+          const deliver = (): void => {
+            if (err) why(err);
+            (callback as (e: grpc.ServiceError | null, r: unknown) => void)(err, response);
+          };
+          if (err) deliverFailure(err, channel, stop, deliver);
+          else deliver();
         };
       }
       call = (original as Method).apply(client, args);
@@ -101,6 +106,6 @@ export function clientOn<C>(
   const client = new Client('unused', grpc.credentials.createInsecure(), { channelOverride: channel });
   const stop = stopSignals.get(channel);
   const service = (Client as { service?: grpc.ServiceDefinition }).service;
-  if (stop && service) cancelOnStop(client as Record<string, unknown>, service, stop);
+  if (stop && service) cancelOnStop(client as Record<string, unknown>, service, stop, channel);
   return client;
 }

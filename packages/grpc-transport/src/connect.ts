@@ -1,7 +1,10 @@
 import { Metadata, connectivityState, type Channel } from '@grpc/grpc-js';
-import { listenUnix, type TransportTls } from '@plugwire/net';
+import { dial, listenUnix, parseAddress, type TransportTls } from '@plugwire/net';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions } from '@plugwire/core';
+import { createSession } from '@plugwire/yamux';
 import { clientOn, openChannel } from './channel.js';
+import { createStreamMux, type StreamMux } from './mux.js';
+import { openStreamChannel, type StreamChannel } from './stream-channel.js';
 import { createGrpcBroker } from './broker.js';
 import { toPluginError, unaryCall } from './errors.js';
 import { GRPCBrokerClient } from './gen/grpc_broker.js';
@@ -30,6 +33,12 @@ export interface ConnectGrpcOptions extends ConnectTransportOptions<GrpcPlugin> 
    * @default none (plaintext)
    */
   readonly tls?: TransportTls;
+  /**
+   * go-plugin v1.6+ `GRPCBrokerMultiplex`: one connection to the plugin carries a yamux session, whose first stream
+   * is the main gRPC connection and whose later streams are brokered connections asked for by knocks. Only for a
+   * plugin that announced support (7th handshake field). @default false
+   */
+  readonly multiplex?: boolean;
 }
 
 /**
@@ -51,18 +60,37 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
   exited?.addEventListener('abort', onExited, { once: true });
 
   let channel: Channel;
+  let mux: StreamMux | undefined;
+  let main: StreamChannel | undefined;
   try {
-    channel = openChannel(options.address, stop.signal, options.tls);
+    if (options.multiplex) {
+      if (options.tls) {
+        throw new PluginError('unimplemented', 'TLS together with gRPC broker multiplexing is not supported yet; turn off one of autoMTLS/tls and grpcBrokerMultiplex');
+      }
+      const address = parseAddress(options.address);
+      const socket = await dial(address, options.signal ? { signal: options.signal } : {});
+      if (address.network === 'tcp') socket.setKeepAlive(true);
+      logger.debug({ address: options.address.address }, 'client muxer connected');
+      mux = createStreamMux(createSession(socket, 'client', { logger }), undefined, logger);
+      const m = mux;
+      main = await openStreamChannel(() => m.open(), undefined, stop.signal, logger);
+      channel = main.channel;
+    } else {
+      channel = openChannel(options.address, stop.signal, options.tls);
+    }
   } catch (err) {
     exited?.removeEventListener('abort', onExited);
-    throw err;
+    if (mux) mux.session.abort(err);
+    throw PluginError.from(err, 'unavailable');
   }
+  const sessionMux = mux;
   const broker = createGrpcBroker({
     listen: () => listenUnix(options.brokerSocketDir !== undefined ? { dir: options.brokerSocketDir } : {}),
     logger,
     stop: stop.signal,
     maxReceiveMessageLength: DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH,
     ...(options.tls && { tls: options.tls }),
+    ...(sessionMux ? { mux: () => Promise.resolve(sessionMux) } : {}),
   });
   // Errors are ignored as go-plugin does: a plugin without GRPCBroker still works.
   void broker.bind(clientOn(GRPCBrokerClient, channel).startStream());
@@ -76,6 +104,8 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
     stop.abort(reason);
     stdio.cancel();
     channel.close();
+    void main?.close();
+    if (sessionMux) void sessionMux.session.close();
   };
 
   const protocol: ClientProtocol = {

@@ -8,7 +8,8 @@ import { GRPCStdioService } from './gen/grpc_stdio.js';
 import { HealthService } from './gen/grpc/health/v1/health.js';
 import { createHealthService } from './health.js';
 import { addReflection } from './reflection.js';
-import { serveOn } from './serve-on.js';
+import { listenMux, type MuxListener } from './mux-listener.js';
+import { serveOn, serveStreams, type ServingServer } from './serve-on.js';
 import { createStdioService } from './stdio-server.js';
 import type { GrpcPlugin } from './types.js';
 
@@ -36,6 +37,12 @@ export interface ServeGrpcOptions extends ServeTransportOptions<GrpcPlugin> {
    * @default none (plaintext)
    */
   readonly tls?: TransportTls;
+  /**
+   * Multiplex the gRPC broker over the main connection (go-plugin v1.6+ knock mode): set when the host asked with
+   * `PLUGIN_MULTIPLEX_GRPC`. The host's first connection becomes a yamux session carrying the main gRPC connection
+   * and every brokered one. @default false
+   */
+  readonly multiplex?: boolean;
 }
 
 function validateServeGrpcOptions(options: ServeGrpcOptions): number {
@@ -66,7 +73,23 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
   const server = new grpc.Server({ 'grpc.max_receive_message_length': limit });
   const health = createHealthService();
   const stdio = createStdioService(options.stdout, options.stderr, logger);
-  const broker = createGrpcBroker({ listen: options.createListener, logger, stop: stop.signal, maxReceiveMessageLength: limit, ...(options.tls && { tls: options.tls }) });
+  // Knock mode: the main server takes the streams of the host's one connection (see listenMux).
+  const mainStreams = options.multiplex ? serveStreams(server) : undefined;
+  let muxListener: MuxListener | undefined;
+  if (mainStreams) {
+    muxListener = listenMux(listener, mainStreams, logger, (err) => {
+      logger.error({ error: err.message }, 'grpc server');
+      void close();
+    });
+  }
+  const broker = createGrpcBroker({
+    listen: options.createListener,
+    logger,
+    stop: stop.signal,
+    maxReceiveMessageLength: limit,
+    ...(muxListener ? { mux: muxListener.mux } : {}),
+    ...(options.tls && { tls: options.tls }),
+  });
 
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => {
@@ -74,7 +97,8 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
   });
   let closing: Promise<void> | undefined;
   let aborting: Promise<void> | undefined;
-  let serving: ReturnType<typeof serveOn> | undefined;
+  let serving: ServingServer | undefined;
+  const releaseListener = (): Promise<void> => (muxListener ? muxListener.close() : listener.close());
 
   const close = (): Promise<void> => {
     if (aborting) return aborting;
@@ -83,7 +107,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
       health.close();
       await broker.close();
       if (serving) await serving.close();
-      else await listener.close();
+      await releaseListener();
       stop.abort(new PluginError('closed', 'the plugin gRPC server is closed'));
       resolveDone();
     })();
@@ -97,7 +121,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
       broker.abort(err);
       stop.abort(err);
       if (serving) await serving.abort();
-      else await listener.close();
+      await releaseListener();
       resolveDone();
     })();
     return aborting;
@@ -132,7 +156,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
         throw new PluginError('internal', `error registering "${name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
     }
-    serving = serveOn(server, listener, options.tls, logger);
+    serving = mainStreams ?? serveOn(server, listener, options.tls, logger);
   } catch (err) {
     await abort(err);
     throw PluginError.from(err);

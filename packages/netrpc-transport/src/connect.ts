@@ -50,7 +50,7 @@ class NetRpcClientProtocol implements ClientProtocol {
     if (client === undefined) throw new PluginError('unimplemented', `${NETRPC_UNSUPPORTED} (plugin ${name} has no netrpc client)`);
     const id = await this.control.call('Dispenser.Dispense', gob.value(DispenseArg, name), { ...options, reply: DispenseReply });
     const stream = await this.broker.dial(id, options);
-    const rpc = createRpcClient(stream);
+    const rpc = createRpcClient(stream, { ...(this.options.exited !== undefined && { exited: this.options.exited }) });
     this.clients.add(rpc);
     void rpc.closed.then(() => this.clients.delete(rpc));
     try {
@@ -134,7 +134,7 @@ export async function connectNetRpc(options: ConnectNetRpcOptions): Promise<Clie
     else stderr.resume();
     const broker = createMuxBroker(session);
     broker.run();
-    return new NetRpcClientProtocol(options, session, [control, stdout, stderr], createRpcClient(control), broker);
+    return new NetRpcClientProtocol(options, session, [control, stdout, stderr], createRpcClient(control, { ...(options.exited !== undefined && { exited: options.exited }) }), broker);
   } catch (err) {
     session.abort(err);
     throw PluginError.from(err, 'unavailable');

@@ -7,3 +7,4 @@ export type { ManagedClient } from './manage.js';
 export type { PluginProcess, ProcessExit, ReattachConfig, ReattachOptions } from './types.js';
 export { verifyChecksum } from '@plugwire/trust';
 export type { SecureConfig, VerifyOptions } from '@plugwire/trust';
+export { pluginFileNotes, resolveCommand } from './diagnose.js';
