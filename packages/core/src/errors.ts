@@ -93,7 +93,9 @@ export class PluginError extends Error {
    * Recognises PluginErrors by brand, not by prototype, so that copies of this class agree.
    * @param value - anything
    */
-  static [Symbol.hasInstance](value: unknown): value is PluginError {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses keep the ordinary prototype check: only `instanceof PluginError` itself goes by the brand.
+    if (this !== PluginError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 
