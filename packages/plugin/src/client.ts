@@ -7,6 +7,7 @@ import {
   type ProtocolName,
 } from '@plugwire/core';
 import { connectGrpc } from '@plugwire/grpc-transport';
+import { decodeHandshakeCert, generateIdentity, mutualTls, parseCertificate, userTls, type Identity, type TransportTls } from '@plugwire/net';
 import { connectNetRpc } from '@plugwire/netrpc-transport';
 import { launch, manage, reattach, type PluginProcess, type ReattachConfig } from '@plugwire/process';
 import type { ClientOf, PluginSet } from './definition.js';
@@ -35,6 +36,7 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
   #version: number | undefined;
   #killed: Promise<void> | undefined;
   #unmanage: (() => void) | undefined;
+  #identity: Identity | undefined;
 
   /**
    * @param options - see {@link ClientOptions}; checked at once (throws `invalid_argument`)
@@ -87,6 +89,8 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
       return proc;
     }
     const cmd = o.cmd!;
+    // A fresh AutoMTLS identity per launch, as go-plugin makes one per Start.
+    if (o.autoMTLS) this.#identity = generateIdentity();
     const proc = await launch({
       command: cmd.command,
       args: cmd.args ?? [],
@@ -106,6 +110,9 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
       ...(o.secureConfig !== undefined && { secureConfig: o.secureConfig }),
       ...(o.unixSocketGroup !== undefined && { unixSocketGroup: o.unixSocketGroup }),
       ...(o.grpcBrokerMultiplex !== undefined && { multiplexGrpc: o.grpcBrokerMultiplex }),
+      ...(this.#identity !== undefined && { clientCert: this.#identity.certPem }),
+      ...(o.verify !== undefined && { verify: o.verify }),
+      ...(o.version !== undefined && { version: o.version }),
       ...(options.signal !== undefined && { signal: options.signal }),
     });
     this.#version = proc.handshake.protocolVersion;
@@ -135,10 +142,25 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
       ...(o.syncStderr !== undefined && { syncStderr: o.syncStderr }),
       ...(options.signal !== undefined && { signal: options.signal }),
     };
+    const tls = this.#transportTls(proc.handshake.serverCert);
     const protocol: ProtocolName = proc.handshake.protocol;
+    if (tls) return protocol === 'grpc' ? connectGrpc({ ...common, plugins, tls, multiplex: o.grpcBrokerMultiplex === true && proc.handshake.muxSupported === true }) : connectNetRpc({ ...common, plugins, tls });
     // The launch refused a gRPC plugin that did not announce multiplexing when it was asked for.
     const multiplex = o.grpcBrokerMultiplex === true && proc.handshake.muxSupported === true;
     return protocol === 'grpc' ? connectGrpc({ ...common, plugins, multiplex }) : connectNetRpc({ ...common, plugins });
+  }
+
+  /** TLS to the plugin: AutoMTLS pinned to the certificate it printed, or the user's own TLS, or none. */
+  #transportTls(serverCert: string | undefined): TransportTls | undefined {
+    const o = this.#options;
+    if (o.tls) return userTls(o.tls);
+    if (!o.autoMTLS) return undefined;
+    if (serverCert === undefined) {
+      throw new PluginError('handshake', 'autoMTLS is on but the plugin printed no certificate on its handshake line: it does not support AutoMTLS; turn autoMTLS off or update the plugin');
+    }
+    const der = decodeHandshakeCert(serverCert);
+    parseCertificate(der);
+    return mutualTls(this.#identity!, der);
   }
 
   /**

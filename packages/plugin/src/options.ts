@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { PluginError, type HandshakeConfig, type Logger, type LogLevel, type ProtocolName } from '@plugwire/core';
-import type { ReattachConfig, SecureConfig } from '@plugwire/process';
+import type { ReattachConfig, SecureConfig, VerifyOptions } from '@plugwire/process';
+import type { TlsSettings } from '@plugwire/net';
 import type { PluginSet } from './definition.js';
 
 /** The plugin executable to launch; go-plugin's `Cmd`. */
@@ -64,6 +65,24 @@ export interface ClientOptions<P extends PluginSet> {
    * refused with go-plugin's error; not allowed with `reattach`. @default false
    */
   readonly grpcBrokerMultiplex?: boolean;
+  /**
+   * go-plugin's `AutoMTLS`: the host makes an ephemeral certificate (P-521), passes it in `PLUGIN_CLIENT_CERT`,
+   * and connects with mutual TLS 1.2+, accepting only the certificate the plugin printed on its handshake line.
+   * A plugin that prints none is refused. Not with `reattach` or `tls`. @default false
+   */
+  readonly autoMTLS?: boolean;
+  /**
+   * The host's own TLS (go-plugin's `TLSConfig`): key, certificate and CA used to connect to a plugin that serves
+   * TLS with its own certificates (and on the host's gRPC broker listeners). @default none (plaintext)
+   */
+  readonly tls?: TlsSettings;
+  /**
+   * Run the plugin only if its manifest is signed by one of these ed25519 keys and every file it lists matches;
+   * it then runs from private copies of the checked files. Not with `reattach`. @default no check
+   */
+  readonly verify?: VerifyOptions;
+  /** Accepted plugin versions (npm semver range, e.g. `^1.4.0`), read from the signed manifest; needs `verify`. @default any */
+  readonly version?: string;
 }
 
 function fail(message: string): never {
@@ -87,6 +106,10 @@ export function validateClientOptions<P extends PluginSet>(options: ClientOption
   if (options.cmd && !options.cmd.command) fail('cmd.command must name the plugin executable');
   if (options.reattach && options.secureConfig) fail('only one of reattach or secureConfig can be set');
   if (options.reattach && options.grpcBrokerMultiplex) fail('gRPC broker multiplexing is not supported with Reattach config');
+  if (options.reattach && options.autoMTLS) fail('autoMTLS cannot be used with reattach: the certificates of the first host are gone; use tls');
+  if (options.autoMTLS && options.tls) fail('set autoMTLS or tls, not both');
+  if (options.reattach && (options.verify || options.version)) fail('verify and version check a plugin before it is launched; they cannot be used with reattach');
+  if (options.version !== undefined && !options.verify) fail('version needs verify: the plugin declares its version in its signed manifest');
   const sets = new Map<number, P>();
   for (const [key, set] of Object.entries(options.versionedPlugins ?? {})) {
     const version = Number(key);

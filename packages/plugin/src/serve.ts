@@ -5,7 +5,7 @@ import { createHclogLogger } from '@plugwire/logging';
 import { serveNetRpc } from '@plugwire/netrpc-transport';
 import type { ReattachConfig } from '@plugwire/process';
 import { supportsGrpc, type PluginSet } from './definition.js';
-import { listen, type ListenOptions } from '@plugwire/net';
+import { encodeHandshakeCert, generateIdentity, listen, mutualTls, parseCertificate, userTls, type ListenOptions, type TlsSettings, type TransportTls } from '@plugwire/net';
 import { captureStdio } from './stdio.js';
 
 /** Test mode (go-plugin's `ServeTestConfig`): no cookie check, no handshake line, no process exit. */
@@ -36,6 +36,12 @@ export interface ServeOptions<P extends PluginSet> {
   readonly exitOnShutdown?: boolean;
   /** Run in test mode (see {@link ServeTestOptions}). */
   readonly test?: ServeTestOptions;
+  /**
+   * The plugin's own TLS (go-plugin's `TLSProvider`): called once at start; the host must connect with TLS (its
+   * `tls` option). Takes precedence over AutoMTLS. @default none: AutoMTLS when the host sets `PLUGIN_CLIENT_CERT`,
+   * else plaintext
+   */
+  readonly tls?: () => TlsSettings | Promise<TlsSettings>;
   /** Environment to read the host's settings from. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -88,8 +94,22 @@ export async function serve<P extends PluginSet>(options: ServeOptions<P>): Prom
   const multiplexEnv = test ? undefined : env.PLUGIN_MULTIPLEX_GRPC;
   const multiplex = protocol === 'grpc' && multiplexEnv !== undefined && parseGoBool(multiplexEnv) === true;
   let server: ServerProtocol;
+  let serverCert: string | undefined;
   try {
-    const common = { plugins, listener, createListener, logger, ...(test ? {} : { stdout: stdio.stdout, stderr: stdio.stderr }) };
+    // go-plugin: the plugin's TLSProvider wins; otherwise the host's PLUGIN_CLIENT_CERT turns on AutoMTLS, with a
+    // fresh certificate printed on the handshake line and only the host's certificate accepted.
+    let tls: TransportTls | undefined;
+    const clientCert = test ? undefined : env.PLUGIN_CLIENT_CERT;
+    if (options.tls) tls = userTls(await options.tls());
+    else if (clientCert) {
+      const identity = generateIdentity();
+      tls = mutualTls(identity, parseCertificate(clientCert).raw);
+      serverCert = encodeHandshakeCert(identity.der);
+    }
+    if (tls && multiplex) {
+      throw new PluginError('unimplemented', 'TLS together with gRPC broker multiplexing is not supported yet; the host must turn off one of AutoMTLS/TLS and GRPCBrokerMultiplex');
+    }
+    const common = { plugins, listener, createListener, logger, ...(tls && { tls }), ...(test ? {} : { stdout: stdio.stdout, stderr: stdio.stderr }) };
     server =
       protocol === 'grpc'
         ? await serveGrpc({ ...common, multiplex, maxReceiveMessageLength: options.maxReceiveMessageLength ?? 64 << 20 })
@@ -122,6 +142,7 @@ export async function serve<P extends PluginSet>(options: ServeOptions<P>): Prom
         network: listener.address.network,
         address: listener.address.address,
         protocol,
+        ...(serverCert !== undefined && { serverCert }),
         muxSupported: multiplexEnv !== undefined && multiplexEnv !== '',
       }),
     );
