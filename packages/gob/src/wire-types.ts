@@ -14,8 +14,11 @@ export const BuiltinId = {
   interface: 8,
 } as const;
 
-/** First id a stream may define; Go reserves everything below. */
-export const FIRST_USER_ID = 65;
+/**
+ * First id a stream may define (Go's `firstUserId`); Go reserves everything below. Go programs number their types
+ * process-wide, so the first type one sends may well be 64 (Go 1.26 binaries do).
+ */
+export const FIRST_USER_ID = 64;
 
 /** A type defined on the stream, with component types referenced by id. */
 export type WireDesc =
