@@ -121,6 +121,46 @@ describe.each(protocols)('AutoMTLS, TS host ↔ TS plugin over %s', (proto) => {
   });
 });
 
+describe.each(protocols)('user TLS (TLSConfig / TLSProvider), TS host ↔ TS plugin over %s', (proto) => {
+  // Each side brings its own certificate and trusts the other's as its CA, as with a private CA.
+  const hostId = generateIdentity();
+  const pluginId = generateIdentity();
+  const fixture = new URL('./fixtures/user-tls-kv.mjs', import.meta.url).pathname;
+  const env = { KV_TLS_CERT: pluginId.certPem, KV_TLS_KEY: pluginId.keyPem, KV_TLS_CA: hostId.certPem };
+
+  it('connects when the host trusts the plugin\'s CA and presents a certificate the plugin trusts', async () => {
+    const client = new Client({
+      handshake,
+      plugins: { kv: kvPlugin() },
+      cmd: { command: process.execPath, args: [fixture, proto], env },
+      allowedProtocols: [proto],
+      tls: { cert: hostId.certPem, key: hostId.keyPem, ca: pluginId.certPem },
+    });
+    const address = await client.start();
+    const kv = await client.dispense('kv');
+    await kv.put('k', new Uint8Array([5]));
+    expect(Array.from(await kv.get('k'))).toEqual([5]);
+    // The plugin prints no certificate (only AutoMTLS does) and takes no plaintext client.
+    const stranger = await strangerAttempts(address, pluginId.der);
+    expect(stranger.plaintextBytes).toBe(0);
+    await client.kill();
+  });
+
+  it('fails when the host does not trust the plugin\'s certificate', async () => {
+    const client = new Client({
+      handshake,
+      plugins: { kv: kvPlugin() },
+      cmd: { command: process.execPath, args: [fixture, proto], env },
+      allowedProtocols: [proto],
+      tls: { cert: hostId.certPem, key: hostId.keyPem, ca: generateIdentity().certPem },
+    });
+    const err = (await client.dispense('kv').then((kv) => kv.get('k')).catch((e: unknown) => e)) as PluginError;
+    expect(err).toBeInstanceOf(PluginError);
+    expect(err.message).toMatch(/certificate|TLS/i);
+    await client.kill();
+  });
+});
+
 describe.skipIf(goSkipReason() !== undefined).each(protocols)('AutoMTLS against go-plugin v1.8 over %s', (proto) => {
   let goHost = '';
   let goPlugin = '';
