@@ -7,7 +7,7 @@ import { Client } from '@plugwire/plugin';
 import { resolveGroup } from '@plugwire/net';
 import type { ProtocolName } from '@plugwire/core';
 import { handshake, kvPlugin } from '../src/kv/shared.js';
-import { nodePlugin } from './support.js';
+import { alive, nodePlugin } from './support.js';
 
 const protocols: ProtocolName[] = ['grpc', 'netrpc'];
 
@@ -37,6 +37,17 @@ describe.each(protocols)('plugin socket permissions over %s', (proto) => {
     expect([dir.mode & 0o777, socket.mode & 0o777]).toEqual([0o750, 0o660]);
     await client.ping();
     await client.kill();
+    expect(existsSync(dirname(address))).toBe(false);
+  });
+
+  it('a plugin killed with SIGKILL leaves no socket directory behind (the host removes it)', async () => {
+    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto] });
+    const { address } = await client.start();
+    const pid = client.reattachConfig()!.pid;
+    client.abort();
+    while (alive(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (!client.exited()) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(existsSync(address)).toBe(false);
     expect(existsSync(dirname(address))).toBe(false);
   });
 });
