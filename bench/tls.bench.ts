@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, silentLogger, type ProtocolName } from '@plugwire/plugin';
-import { handshake, kvPlugin, type KV } from '../examples/src/kv/shared.js';
+import { handshake, kv as kvPlugin, type KV } from '../examples/src/kv/definition.js';
 import { buildGo, goAvailable } from '../test/support/go.js';
 import type { BenchSection } from './types.js';
 
@@ -58,7 +58,7 @@ async function measure(open: () => Promise<Session>, launchMs: number): Promise<
 
 function tsHost(proto: ProtocolName, autoMTLS: boolean, command: string, args: string[]): () => Promise<Session> {
   return async () => {
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command, args }, allowedProtocols: [proto], logger: silentLogger, autoMTLS });
+    const client = new Client({ handshake, plugins: { kv: kvPlugin }, cmd: { command, args }, allowedProtocols: [proto], logger: silentLogger, autoMTLS });
     const kv = await client.dispense('kv');
     return { kv, close: () => client.kill() };
   };

@@ -7,8 +7,8 @@ import { Client, PluginError } from '@plugwire/plugin';
 import { dial, generateIdentity, type Identity } from '@plugwire/net';
 import type { PluginAddress, ProtocolName } from '@plugwire/core';
 import { buildGo, buildGoModern, goSkipReason } from '../../test/support/go.js';
-import { counterPlugin, handshake, type AddHelper } from '../src/counter/shared.js';
-import { kvPlugin } from '../src/kv/shared.js';
+import { counter, handshake, type AddHelper } from '../src/counter/definition.js';
+import { kv } from '../src/kv/definition.js';
 import { jsonLines, nodePlugin, runCommand } from './support.js';
 
 const protocols: ProtocolName[] = ['grpc', 'netrpc'];
@@ -18,12 +18,12 @@ const adder = (): AddHelper & { calls: number } => {
 };
 
 /** Counter through the broker (the plugin dials the host's broker listener back, under the same TLS). */
-async function exerciseCounter(client: Client<{ counter: ReturnType<typeof counterPlugin> }>): Promise<void> {
-  const counter = await client.dispense('counter');
+async function exerciseCounter(client: Client<{ counter: typeof counter }>): Promise<void> {
+  const ctr = await client.dispense('counter');
   const helper = adder();
-  await counter.put('n', 2, helper);
-  await counter.put('n', 40, helper);
-  expect(await counter.get('n')).toBe(42);
+  await ctr.put('n', 2, helper);
+  await ctr.put('n', 40, helper);
+  expect(await ctr.get('n')).toBe(42);
   expect(helper.calls).toBe(2);
 }
 
@@ -73,7 +73,7 @@ async function presentedCertificate(address: PluginAddress): Promise<Buffer> {
 
 describe.each(protocols)('AutoMTLS, TS host ↔ TS plugin over %s', (proto) => {
   it('runs kv and the broker-using counter over mutual TLS; strangers and plaintext clients get nothing', async () => {
-    const client = new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: nodePlugin(`counter/plugin-${proto}.js`), allowedProtocols: [proto], autoMTLS: true });
+    const client = new Client({ handshake, plugins: { counter: counter }, cmd: nodePlugin(`counter/plugin-${proto}.js`), allowedProtocols: [proto], autoMTLS: true });
     const address = await client.start();
     await exerciseCounter(client);
     const cert = await presentedCertificate(address);
@@ -86,15 +86,15 @@ describe.each(protocols)('AutoMTLS, TS host ↔ TS plugin over %s', (proto) => {
     expect(stranger.plaintextBytes).toBe(0);
     expect(stranger.tlsError).toMatch(/closed|alert|certificate|ECONNRESET/i);
     // The plugin still serves its host after turning the strangers away.
-    const counter = await client.dispense('counter');
-    expect(await counter.get('n')).toBe(42);
+    const ctr = await client.dispense('counter');
+    expect(await ctr.get('n')).toBe(42);
     await client.kill();
   });
 
   it('the host refuses a plugin whose served certificate is not the one it printed', async () => {
     const client = new Client({
       handshake,
-      plugins: { counter: counterPlugin() },
+      plugins: { counter: counter },
       cmd: { command: process.execPath, args: [new URL('./fixtures/wrong-cert-plugin.mjs', import.meta.url).pathname, proto, 'wrong'] },
       allowedProtocols: [proto],
       autoMTLS: true,
@@ -109,7 +109,7 @@ describe.each(protocols)('AutoMTLS, TS host ↔ TS plugin over %s', (proto) => {
   it('the host refuses a plugin that prints no certificate when autoMTLS is on', async () => {
     const client = new Client({
       handshake,
-      plugins: { counter: counterPlugin() },
+      plugins: { counter: counter },
       cmd: { command: process.execPath, args: [new URL('./fixtures/wrong-cert-plugin.mjs', import.meta.url).pathname, proto, 'none'] },
       allowedProtocols: [proto],
       autoMTLS: true,
@@ -131,15 +131,15 @@ describe.each(protocols)('user TLS (TLSConfig / TLSProvider), TS host ↔ TS plu
   it('connects when the host trusts the plugin\'s CA and presents a certificate the plugin trusts', async () => {
     const client = new Client({
       handshake,
-      plugins: { kv: kvPlugin() },
+      plugins: { kv },
       cmd: { command: process.execPath, args: [fixture, proto], env },
       allowedProtocols: [proto],
       tls: { cert: hostId.certPem, key: hostId.keyPem, ca: pluginId.certPem },
     });
     const address = await client.start();
-    const kv = await client.dispense('kv');
-    await kv.put('k', new Uint8Array([5]));
-    expect(Array.from(await kv.get('k'))).toEqual([5]);
+    const store = await client.dispense('kv');
+    await store.put('k', new Uint8Array([5]));
+    expect(Array.from(await store.get('k'))).toEqual([5]);
     // The plugin prints no certificate (only AutoMTLS does) and takes no plaintext client.
     const stranger = await strangerAttempts(address, pluginId.der);
     expect(stranger.plaintextBytes).toBe(0);
@@ -149,12 +149,12 @@ describe.each(protocols)('user TLS (TLSConfig / TLSProvider), TS host ↔ TS plu
   it('fails when the host does not trust the plugin\'s certificate', async () => {
     const client = new Client({
       handshake,
-      plugins: { kv: kvPlugin() },
+      plugins: { kv },
       cmd: { command: process.execPath, args: [fixture, proto], env },
       allowedProtocols: [proto],
       tls: { cert: hostId.certPem, key: hostId.keyPem, ca: generateIdentity().certPem },
     });
-    const err = (await client.dispense('kv').then((kv) => kv.get('k')).catch((e: unknown) => e)) as PluginError;
+    const err = (await client.dispense('kv').then((s) => s.get('k')).catch((e: unknown) => e)) as PluginError;
     expect(err).toBeInstanceOf(PluginError);
     expect(err.message).toMatch(/certificate|TLS/i);
     await client.kill();
@@ -184,7 +184,7 @@ describe.skipIf(goSkipReason() !== undefined).each(protocols)('AutoMTLS against 
   });
 
   it('TS host (autoMTLS) → Go counter plugin: the Go plugin serves TLS with its printed certificate and dials the TS broker listener with TLS', async () => {
-    const client = new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: { command: goPlugin, args: ['counter', proto] }, allowedProtocols: [proto], autoMTLS: true });
+    const client = new Client({ handshake, plugins: { counter: counter }, cmd: { command: goPlugin, args: ['counter', proto] }, allowedProtocols: [proto], autoMTLS: true });
     const address = await client.start();
     await exerciseCounter(client);
     // The Go plugin takes no plaintext client.
@@ -194,10 +194,10 @@ describe.skipIf(goSkipReason() !== undefined).each(protocols)('AutoMTLS against 
   });
 
   it('TS host (autoMTLS) → Go kv plugin', async () => {
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto], autoMTLS: true });
-    const kv = await client.dispense('kv');
-    await kv.put('k', new Uint8Array([1, 2, 3]));
-    expect(Array.from(await kv.get('k'))).toEqual([1, 2, 3]);
+    const client = new Client({ handshake, plugins: { kv }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto], autoMTLS: true });
+    const store = await client.dispense('kv');
+    await store.put('k', new Uint8Array([1, 2, 3]));
+    expect(Array.from(await store.get('k'))).toEqual([1, 2, 3]);
     await client.kill();
   });
 });
@@ -220,12 +220,12 @@ describe.skipIf(goSkipReason() !== undefined).each(protocols)('AutoMTLS against 
     // go-plugin v1.0.1's plugin-side TLS config has no RootCAs (issue #109, fixed in v1.4.4): when it dials a
     // GRPCBroker listener of the host it checks the host's certificate against the system roots and fails. Only
     // the host → plugin direction is verified. netrpc's broker streams ride the one TLS connection instead.
-    const client = new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: { command: goPlugin, args: ['counter', proto] }, allowedProtocols: [proto], autoMTLS: true });
+    const client = new Client({ handshake, plugins: { counter: counter }, cmd: { command: goPlugin, args: ['counter', proto] }, allowedProtocols: [proto], autoMTLS: true });
     if (proto === 'netrpc') {
       await exerciseCounter(client);
     } else {
-      const counter = await client.dispense('counter');
-      const err = (await counter.put('n', 2, adder()).catch((e: unknown) => e)) as PluginError;
+      const ctr = await client.dispense('counter');
+      const err = (await ctr.put('n', 2, adder()).catch((e: unknown) => e)) as PluginError;
       expect(err).toBeInstanceOf(PluginError);
       expect(err.message).toMatch(/certificate|x509|authority/i);
     }
@@ -233,10 +233,10 @@ describe.skipIf(goSkipReason() !== undefined).each(protocols)('AutoMTLS against 
   });
 
   it('TS host (autoMTLS) → Go v1.0.1 kv plugin works', async () => {
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto], autoMTLS: true });
-    const kv = await client.dispense('kv');
-    await kv.put('k', new Uint8Array([7]));
-    expect(Array.from(await kv.get('k'))).toEqual([7]);
+    const client = new Client({ handshake, plugins: { kv }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto], autoMTLS: true });
+    const store = await client.dispense('kv');
+    await store.put('k', new Uint8Array([7]));
+    expect(Array.from(await store.get('k'))).toEqual([7]);
     await client.kill();
   });
 });

@@ -6,14 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { Client } from '@plugwire/plugin';
 import { resolveGroup } from '@plugwire/net';
 import type { ProtocolName } from '@plugwire/core';
-import { handshake, kvPlugin } from '../src/kv/shared.js';
+import { handshake, kv } from '../src/kv/definition.js';
 import { alive, nodePlugin } from './support.js';
 
 const protocols: ProtocolName[] = ['grpc', 'netrpc'];
 
 describe.each(protocols)('plugin socket permissions over %s', (proto) => {
   it('owner only by default: directory 0700 and socket 0600, owned by the plugin user, removed on kill', async () => {
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto] });
+    const client = new Client({ handshake, plugins: { kv: kv }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto] });
     const { address } = await client.start();
     const dir = statSync(dirname(address));
     const socket = statSync(address);
@@ -29,7 +29,7 @@ describe.each(protocols)('plugin socket permissions over %s', (proto) => {
     // 'daemon' (gid 1) exists on Debian and differs from this process's group, so the chown is visible.
     const gid = resolveGroup('daemon');
     expect(gid).not.toBe(process.getgid!());
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto], unixSocketGroup: 'daemon' });
+    const client = new Client({ handshake, plugins: { kv: kv }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto], unixSocketGroup: 'daemon' });
     const { address } = await client.start();
     const dir = statSync(dirname(address));
     const socket = statSync(address);
@@ -41,7 +41,7 @@ describe.each(protocols)('plugin socket permissions over %s', (proto) => {
   });
 
   it('a plugin killed with SIGKILL leaves no socket directory behind (the host removes it)', async () => {
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto] });
+    const client = new Client({ handshake, plugins: { kv: kv }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto] });
     const { address } = await client.start();
     const pid = client.reattachConfig()!.pid;
     client.abort();

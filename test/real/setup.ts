@@ -81,7 +81,7 @@ async function nice(command: string, args: readonly string[], options: { cwd?: s
 
 function goEnv(): NodeJS.ProcessEnv {
   // Module mode whatever the caller's environment says (the Debian fixtures use GOPATH mode).
-  return { ...process.env, GO111MODULE: 'on', GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
+  return { ...process.env, GO111MODULE: 'on', GOFLAGS: '-mod=readonly', CGO_ENABLED: '0' };
 }
 
 /** Downloads a module from the Go module proxy and returns its directory in the module cache. */
@@ -97,7 +97,7 @@ async function downloadModule(go: string, module: string, version: string): Prom
  * module is copied out of the read-only module cache and built inside itself, with its own go.mod and go.sum
  * (`go install module@version` refuses modules with replace directives, as OpenTofu's go.mod has).
  */
-async function buildModule(name: string, module: string, version: string, pkg: string, binary: string): Promise<string> {
+async function buildModule(name: string, module: string, version: string, pkg: string, binary: string, ldflags = ''): Promise<string> {
   const dir = join(cacheDir, name, version);
   const out = join(dir, binary);
   if (existsSync(out)) return out;
@@ -111,7 +111,7 @@ async function buildModule(name: string, module: string, version: string, pkg: s
   await exec('chmod', ['-R', 'u+w', work]);
   const tmp = `${out}.${process.pid}`;
   try {
-    await nice(go, ['build', '-trimpath', '-ldflags=-s -w', '-o', tmp, pkg], { cwd: work, env: goEnv() });
+    await nice(go, ['build', '-trimpath', `-ldflags=-s -w ${ldflags}`, '-o', tmp, pkg], { cwd: work, env: goEnv() });
     renameSync(tmp, out); // concurrent builders: the last rename wins, both binaries are the same program
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -129,7 +129,8 @@ export function ensureTimeProvider(): Promise<string> {
 /** OpenTofu's `tofu`, built once; returns the executable's path. */
 export function ensureTofu(): Promise<string> {
   const { module, version } = OPENTOFU;
-  return buildModule('tofu', module, version, './cmd/tofu', 'tofu');
+  // As OpenTofu's release builds do: without this, `tofu version` says v1.x.y-dev.
+  return buildModule('tofu', module, version, './cmd/tofu', 'tofu', '-X github.com/opentofu/opentofu/version.dev=no');
 }
 
 /** The Python venv: its interpreter and the generated kv protobuf modules' directory (for PYTHONPATH). */

@@ -75,8 +75,7 @@ function checkInt(v: unknown, bits: number, signed: boolean): number | bigint {
 
 class StreamEncoder implements GobEncoder {
   private readonly ids = new Map<GobTypeNode, number>();
-  // Go's own encoders usually start at 65 (64 went to a type of their own); so do we, so streams stay byte-identical.
-  private nextId = FIRST_USER_ID + 1;
+  private nextId = FIRST_USER_ID;
   private defs = new ByteWriter(64);
   private readonly scratch = new ByteWriter(64);
 

@@ -15,10 +15,16 @@ export const BuiltinId = {
 } as const;
 
 /**
- * First id a stream may define (Go's `firstUserId`); Go reserves everything below. Go programs number their types
- * process-wide, so the first type one sends may well be 64 (Go 1.26 binaries do).
+ * First id this encoder assigns (as Go up to 1.20 did: its counter was incremented before use, so user types started
+ * at 65).
  */
-export const FIRST_USER_ID = 64;
+export const FIRST_USER_ID = 65;
+
+/**
+ * Lowest id a peer may define (Go's `firstUserId`): newer Go (seen with 1.26) gives the first user type 64 itself,
+ * so a decoder must accept it.
+ */
+export const FIRST_DEFINABLE_ID = 64;
 
 /** A type defined on the stream, with component types referenced by id. */
 export type WireDesc =

@@ -117,7 +117,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
       const plugin = Object.hasOwn(options.plugins, name) ? options.plugins[name] : undefined;
       if (!plugin) throw new PluginError('not_found', `unknown plugin type: ${name}`);
       if (typeof plugin.grpcClient !== 'function') {
-        throw new PluginError('invalid_argument', `plugin ${JSON.stringify(name)} doesn't support gRPC; give its definition a grpcClient or use netrpc`);
+        throw new PluginError('unimplemented', `plugin ${JSON.stringify(name)} doesn't support gRPC; give its definition a gRPC client half, or use netrpc`);
       }
       const client: unknown = await plugin.grpcClient(broker, channel, stop.signal);
       if (opts.signal?.aborted) throw abortError(opts.signal, 'dispense');

@@ -148,7 +148,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
     server.addService(GRPCStdioService, stdio.implementation);
     for (const [name, plugin] of Object.entries(options.plugins)) {
       if (typeof plugin.grpcServer !== 'function') {
-        throw new PluginError('invalid_argument', `"${name}" is not a GRPC-compatible plugin; give its definition a grpcServer, or serve it over netrpc`);
+        throw new PluginError('unimplemented', `"${name}" is not a GRPC-compatible plugin; give its definition a gRPC server half, or serve it over netrpc`);
       }
       try {
         await plugin.grpcServer(broker, server);

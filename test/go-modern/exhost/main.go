@@ -16,6 +16,7 @@
 //	EXHOST_SOCKET_TEMPDIR=d UnixSocketConfig.TempDir
 //	EXHOST_HOLD=1           after "started", print {"step":"reattach",...} with the plugin's reattach config and
 //	                        wait for stdin to close before going on (so another process can reattach meanwhile)
+//	EXHOST_GETENV=NAME      kv.Get("env:NAME") and print {"step":"env","value":...} (plugins answering env: keys)
 //	EXHOST_REATTACH={...}   reattach to {"protocol","protocolVersion","network","address","pid","test"} instead
 package main
 
@@ -129,7 +130,9 @@ func main() {
 		"protocol": string(client.Protocol()), "version": client.NegotiatedVersion()})
 	if os.Getenv("EXHOST_HOLD") != "" {
 		rc := client.ReattachConfig()
-		emit(map[string]interface{}{"step": "reattach", "protocol": string(rc.Protocol), "protocolVersion": rc.ProtocolVersion,
+		// go-plugin's ReattachConfig() leaves ProtocolVersion 0 for a launched plugin; the negotiated one is what a
+		// reattaching host needs.
+		emit(map[string]interface{}{"step": "reattach", "protocol": string(rc.Protocol), "protocolVersion": client.NegotiatedVersion(),
 			"network": rc.Addr.Network(), "address": rc.Addr.String(), "pid": rc.Pid})
 		scanner := bufio.NewScanner(os.Stdin)
 		for scanner.Scan() {
@@ -165,6 +168,13 @@ func main() {
 			sum := sha256.Sum256(got)
 			emit(map[string]interface{}{"step": "putget", "size": size, "len": len(got), "same": bytes.Equal(got, value),
 				"sha256": hex.EncodeToString(sum[:])})
+		}
+		if name := os.Getenv("EXHOST_GETENV"); name != "" {
+			got, err := kv.Get("env:" + name)
+			if err != nil {
+				fail("env", err)
+			}
+			emit(map[string]interface{}{"step": "env", "value": string(got)})
 		}
 		if os.Getenv("EXHOST_PRINT") != "" {
 			if err := kv.Put("print", []byte("hello")); err != nil {
