@@ -91,6 +91,12 @@ describe.each(protocols)('AutoMTLS, TS host ↔ TS plugin over %s', (proto) => {
     await client.kill();
   });
 
+  it.runIf(proto === 'grpc')('with gRPC broker multiplexing: TLS on each multiplexed connection, the broker callback too', async () => {
+    const client = new Client({ handshake, plugins: { counter }, cmd: nodePlugin(`counter/plugin-${proto}.js`), allowedProtocols: [proto], autoMTLS: true, grpcBrokerMultiplex: true });
+    await exerciseCounter(client);
+    await client.kill();
+  });
+
   it('the host refuses a plugin whose served certificate is not the one it printed', async () => {
     const client = new Client({
       handshake,
@@ -190,6 +196,16 @@ describe.skipIf(goSkipReason() !== undefined).each(protocols)('AutoMTLS against 
     // The Go plugin takes no plaintext client.
     const stranger = await strangerAttempts(address, await presentedCertificate(address));
     expect(stranger.plaintextBytes).toBe(0);
+    await client.kill();
+  });
+
+  it.runIf(proto === 'grpc')('with GRPCBrokerMultiplex too, both ways: TLS on each multiplexed connection (go-plugin\'s layering)', async () => {
+    const { command, args } = nodePlugin(`counter/plugin-${proto}.js`);
+    const res = await runCommand(goHost, ['counter', proto, command, ...args], { ...process.env, EXHOST_AUTOMTLS: '1', EXHOST_MULTIPLEX: '1' });
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(jsonLines(res.stdout).find((s) => s.step === 'counter')).toMatchObject({ value: 42, helperCalls: 2 });
+    const client = new Client({ handshake, plugins: { counter }, cmd: { command: goPlugin, args: ['counter', proto] }, allowedProtocols: [proto], autoMTLS: true, grpcBrokerMultiplex: true });
+    await exerciseCounter(client);
     await client.kill();
   });
 

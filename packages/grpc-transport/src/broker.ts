@@ -289,7 +289,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
           server.forceShutdown();
           throw PluginError.from(err);
         }
-        const served = serveStreams(server);
+        const served = serveStreams(server, options.tls, logger);
         const unlisten = m.listen(id, (s) => served.inject(s));
         const close = served.close;
         const abort = served.abort;
@@ -329,7 +329,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
           first.destroy();
           throw closedReason;
         }
-        const sc = await openStreamChannel(() => knockAndOpen(m, id), first, stop, logger);
+        const sc = await openStreamChannel(() => knockAndOpen(m, id), first, stop, logger, options.tls);
         streamChannels.add(sc);
         return sc.channel;
       }

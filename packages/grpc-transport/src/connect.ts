@@ -64,16 +64,13 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
   let main: StreamChannel | undefined;
   try {
     if (options.multiplex) {
-      if (options.tls) {
-        throw new PluginError('unimplemented', 'TLS together with gRPC broker multiplexing is not supported yet; turn off one of autoMTLS/tls and grpcBrokerMultiplex');
-      }
       const address = parseAddress(options.address);
       const socket = await dial(address, options.signal ? { signal: options.signal } : {});
       if (address.network === 'tcp') socket.setKeepAlive(true);
       logger.debug({ address: options.address.address }, 'client muxer connected');
       mux = createStreamMux(createSession(socket, 'client', { logger }), undefined, logger);
       const m = mux;
-      main = await openStreamChannel(() => m.open(), undefined, stop.signal, logger);
+      main = await openStreamChannel(() => m.open(), undefined, stop.signal, logger, options.tls);
       channel = main.channel;
     } else {
       channel = openChannel(options.address, stop.signal, options.tls);

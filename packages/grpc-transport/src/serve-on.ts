@@ -100,9 +100,13 @@ export interface StreamServer extends ServingServer {
 /**
  * Serves `server` on the streams given to `inject` (knock-mode broker streams, or the main connection of a
  * multiplexing plugin): grpc-js's connection injector accepts any `Duplex`.
+ * With `tls`, each stream first completes a TLS handshake (ALPN h2): go-plugin puts TLS on each multiplexed
+ * connection, not on the session under them.
  * @param server - a server with its services added
+ * @param tls - TLS of each connection @default none (plaintext)
+ * @param logger - where refused connections are reported @default none
  */
-export function serveStreams(server: grpc.Server): StreamServer {
+export function serveStreams(server: grpc.Server, tls?: TransportTls, logger?: Logger): StreamServer {
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const streams = new Set<Duplex>();
   let stopping = false;
@@ -126,7 +130,17 @@ export function serveStreams(server: grpc.Server): StreamServer {
       }
       streams.add(stream);
       stream.once('close', () => streams.delete(stream));
-      injector.injectConnection(stream);
+      if (tls === undefined) {
+        injector.injectConnection(stream);
+        return;
+      }
+      secureServerSocket(stream, tls, { alpn: ['h2'] }).then(
+        (secured) => {
+          if (stopping) secured.destroy();
+          else injector.injectConnection(secured);
+        },
+        (err: unknown) => logger?.warn({ error: PluginError.from(err).message }, 'refused a multiplexed gRPC connection whose TLS handshake failed'),
+      );
     },
     close() {
       closing ??= (async () => {

@@ -74,7 +74,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
   const health = createHealthService();
   const stdio = createStdioService(options.stdout, options.stderr, logger);
   // Knock mode: the main server takes the streams of the host's one connection (see listenMux).
-  const mainStreams = options.multiplex ? serveStreams(server) : undefined;
+  const mainStreams = options.multiplex ? serveStreams(server, options.tls, logger) : undefined;
   let muxListener: MuxListener | undefined;
   if (mainStreams) {
     muxListener = listenMux(listener, mainStreams, logger, (err) => {

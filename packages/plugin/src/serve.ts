@@ -172,9 +172,6 @@ export async function serve<P extends ImplementedPluginSet>(options: ServeOption
       tls = mutualTls(identity, parseCertificate(clientCert).raw);
       serverCert = encodeHandshakeCert(identity.der);
     }
-    if (tls && multiplex) {
-      throw new PluginError('unimplemented', 'TLS together with gRPC broker multiplexing is not supported yet; the host must turn off AutoMTLS/TLS or GRPCBrokerMultiplex');
-    }
     const common = { plugins: served, listener, createListener, logger, stdout: test ? undefined : stdio.stdout, stderr: test ? undefined : stdio.stderr, ...(tls && { tls }) };
     server =
       protocol === 'grpc'
