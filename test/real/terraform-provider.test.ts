@@ -106,7 +106,8 @@ describe.skipIf(skip)(`TypeScript host → ${TIME_PROVIDER.module}@${TIME_PROVID
     expect(errorsOf(read)).toEqual([]);
     expect(fromDynamic(read.newState)).toEqual(state);
 
-    await provider.stop({});
+    const stopped = await provider.stop({});
+    expect(stopped.Error).toBe('');
 
     // The provider's hclog JSON lines reached the host logger at their levels.
     const levels = new Set(logger.entries.map((e) => e.level));
