@@ -15,12 +15,15 @@ import { buildGo, goAvailable } from '../test/support/go.js';
 import type { BenchSection } from './types.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsPlugin = (proto: ProtocolName) => join(root, `examples/dist/kv/plugin-${proto}.js`);
+/** The built TS kv plugin for `proto`. */
+export const tsPlugin = (proto: ProtocolName) => join(root, `examples/dist/kv/plugin-${proto}.js`);
 const bareServer = join(root, 'examples/dist/kv/bare-server.js');
 const RUNS = 9;
 
-interface Figures { launchMs: number; p50us: number; p99us: number; callsPerSec: number; put64MiBms: number }
-interface Session { kv: KV; close(): Promise<void> }
+/** What one configuration measures. */
+export interface Figures { launchMs: number; p50us: number; p99us: number; callsPerSec: number; put64MiBms: number }
+/** An open kv plugin and how to release it. */
+export interface Session { kv: KV; close(): Promise<void> }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
@@ -28,7 +31,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * Median launch → first call of each opener. The openers take turns, so that a noisy moment of this shared machine
  * hits all of them alike rather than one.
  */
-async function launches(opens: ReadonlyArray<() => Promise<Session>>): Promise<number[]> {
+export async function launches(opens: ReadonlyArray<() => Promise<Session>>): Promise<number[]> {
   const times = opens.map((): number[] => []);
   for (let i = 0; i < RUNS; i++) {
     for (const [j, open] of opens.entries()) {
@@ -42,7 +45,8 @@ async function launches(opens: ReadonlyArray<() => Promise<Session>>): Promise<n
   return times.map(median);
 }
 
-async function measure(open: () => Promise<Session>, launchMs: number): Promise<Figures> {
+/** Latency, throughput and 64 MiB Put over one session; launch time measured separately. */
+export async function measure(open: () => Promise<Session>, launchMs: number): Promise<Figures> {
   const { kv, close } = await open();
   await kv.put('small', new Uint8Array(16));
   for (let i = 0; i < 200; i++) await kv.get('small');
@@ -67,9 +71,10 @@ async function measure(open: () => Promise<Session>, launchMs: number): Promise<
   return { launchMs, p50us: lat[1000]!, p99us: lat[1980]!, callsPerSec, put64MiBms };
 }
 
-function plugwireHost(proto: ProtocolName, command: string, args: string[]): () => Promise<Session> {
+/** Opens the kv plugin from a plugwire host; `grpcBrokerMultiplex` for go-plugin v1.6+ plugins. */
+export function plugwireHost(proto: ProtocolName, command: string, args: string[], grpcBrokerMultiplex = false): () => Promise<Session> {
   return async () => {
-    const client = new Client({ handshake, plugins: { kv: kvPlugin }, cmd: { command, args }, allowedProtocols: [proto], logger: silentLogger });
+    const client = new Client({ handshake, plugins: { kv: kvPlugin }, cmd: { command, args }, allowedProtocols: [proto], logger: silentLogger, grpcBrokerMultiplex });
     const kv = await client.dispense('kv');
     return { kv, close: () => client.kill() };
   };
@@ -94,8 +99,9 @@ async function bareGrpc(): Promise<Session> {
   };
 }
 
-async function goHost(proto: ProtocolName, pluginCmd: string[]): Promise<Figures> {
-  const exbench = await buildGo('exbench');
+/** Runs test/go/src/exbench (a go-plugin Go host; `exbench` picks the build, v1.0.1 by default). */
+export async function goHost(proto: ProtocolName, pluginCmd: string[], exbench?: string): Promise<Figures> {
+  exbench ??= await buildGo('exbench');
   const child = spawn(exbench, [proto, String(RUNS), ...pluginCmd], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -103,7 +109,8 @@ async function goHost(proto: ProtocolName, pluginCmd: string[]): Promise<Figures
   return JSON.parse(out.trim()) as Figures;
 }
 
-function row(name: string, f: Figures): Record<string, string | number> {
+/** One table row. */
+export function row(name: string, f: Figures): Record<string, string | number> {
   return {
     configuration: name,
     'launch→first call ms': f.launchMs.toFixed(1),

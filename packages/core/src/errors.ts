@@ -95,6 +95,7 @@ export class PluginError extends Error {
    * @param value - anything
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses keep the ordinary prototype check: only `instanceof PluginError` itself goes by the brand.
     if (this !== PluginError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }

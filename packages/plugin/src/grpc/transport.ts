@@ -3,12 +3,13 @@
 import type { Channel, Server } from '@grpc/grpc-js';
 import type { ClientProtocol, ConnectTransportOptions, ServeTransportOptions, ServerProtocol } from '@plugwire/core';
 import { connectGrpc, serveGrpc, type GrpcBroker, type GrpcPlugin } from '@plugwire/grpc-transport';
+import type { TransportTls } from '@plugwire/net';
 import type { PluginDefinition } from '../definition.js';
 import { client } from './client.js';
 import type { GrpcConnection, ServiceImplementation, ServiceLike } from './types.js';
 
 /** A definition's gRPC client half as the transport's `grpcClient`; absent when the definition has none. */
-function hostPlugin(definition: PluginDefinition<unknown>): Partial<GrpcPlugin> {
+function hostPlugin(definition: PluginDefinition<unknown, unknown>): Partial<GrpcPlugin> {
   const half = definition.grpc;
   if (!half) return {};
   return {
@@ -25,14 +26,14 @@ function hostPlugin(definition: PluginDefinition<unknown>): Partial<GrpcPlugin> 
 }
 
 /** Connects to a plugin serving gRPC. */
-export function connect(options: ConnectTransportOptions<PluginDefinition<unknown>> & { readonly multiplex: boolean }): Promise<ClientProtocol> {
-  const plugins = Object.fromEntries(Object.entries(options.plugins).map(([name, d]) => [name, hostPlugin(d as PluginDefinition<unknown>)]));
+export function connect(options: ConnectTransportOptions<PluginDefinition<unknown, unknown>> & { readonly multiplex: boolean; readonly tls?: TransportTls }): Promise<ClientProtocol> {
+  const plugins = Object.fromEntries(Object.entries(options.plugins).map(([name, d]) => [name, hostPlugin(d as PluginDefinition<unknown, unknown>)]));
   return connectGrpc({ ...options, plugins });
 }
 
 /** A served plugin: its definition and implementation. */
 export interface Served {
-  readonly definition: PluginDefinition<unknown>;
+  readonly definition: PluginDefinition<unknown, unknown>;
   readonly impl: unknown;
 }
 
@@ -45,7 +46,7 @@ function register(server: Server, result: void | ServiceImplementation | readonl
 
 /** Serves plugins over gRPC. */
 export function serve(
-  options: Omit<ServeTransportOptions<GrpcPlugin>, 'plugins'> & { readonly plugins: Readonly<Record<string, Served>>; readonly maxReceiveMessageLength: number | undefined; readonly multiplex: boolean },
+  options: Omit<ServeTransportOptions<GrpcPlugin>, 'plugins'> & { readonly plugins: Readonly<Record<string, Served>>; readonly maxReceiveMessageLength: number | undefined; readonly multiplex: boolean; readonly tls?: TransportTls },
 ): Promise<ServerProtocol> {
   const plugins = Object.fromEntries(
     Object.entries(options.plugins).map(([name, { definition, impl }]): [string, Partial<GrpcPlugin>] => {
