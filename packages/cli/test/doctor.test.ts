@@ -97,6 +97,36 @@ describe('plugwire doctor on healthy plugins', () => {
   });
 });
 
+describe('plugwire doctor with AutoMTLS', () => {
+  it.each(['grpc', 'netrpc'])('TS %s plugin: certificate decoded, pinned, health over mutual TLS', async (protocol) => {
+    const run = await plugwire(['doctor', '--auto-mtls', ...COOKIE, '--', process.execPath, example(`kv/plugin-${protocol}.js`)]);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/server certificate {5}O=HashiCorp, CN=localhost; ECDSA secp521r1; valid .* SHA-256 [0-9A-F:]{95}/);
+    expect(run.stdout).toContain(`|${protocol}|<certificate, `);
+    expect(run.stdout).toContain('✓ AutoMTLS');
+    expect(run.stdout).toContain(protocol === 'grpc' ? 'service "plugin": SERVING' : 'Control.Ping answered');
+  });
+
+  it('Go go-plugin v1.8 plugin over both protocols', async () => {
+    if (goSkipReason() !== undefined) return;
+    const go = await goPluginVersions.find((v) => v.modern)!.build('explugin');
+    for (const protocol of ['grpc', 'netrpc']) {
+      const { code, report } = await doctorJson(['--auto-mtls', ...COOKIE, '--', go, 'kv', protocol]);
+      expect(code, JSON.stringify(report.diagnosis)).toBe(0);
+      expect(report.steps.find((s) => s.id === 'tls')?.status).toBe('ok');
+      expect(report.health).toBe(protocol === 'grpc' ? 'SERVING' : 'PING_OK');
+    }
+  });
+
+  it('a plugin that prints no certificate when AutoMTLS is asked for', async () => {
+    const { code, report } = await doctorJson(['--auto-mtls', ...COOKIE, '--', process.execPath, misbehaving, 'serve']);
+    expect(code).toBe(1);
+    expect(report.diagnosis?.cause).toBe('tls');
+    expect(report.diagnosis?.problem).toContain('the plugin printed no certificate');
+    expect(report.exit?.forced).toBe(false);
+  });
+});
+
 describe('plugwire doctor names the cause and the fix', () => {
   let dir: string;
   beforeAll(() => {
