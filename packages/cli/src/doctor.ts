@@ -49,6 +49,8 @@ export interface DoctorReport {
   ok: boolean;
   /** The command and its arguments. */
   command: string[];
+  /** The plugin's process id, when it started. */
+  pid?: number;
   /** The steps, in order. */
   steps: Step[];
   /** Facts about the executable (path, mode, owner, architecture). */
@@ -174,6 +176,7 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
   reporter.begin(`launch and wait for the handshake (up to ${spec.timeout} ms)`);
   const identity = spec.autoMTLS ? generateIdentity() : undefined;
   const plugin = observe(spec, identity?.certPem);
+  if (plugin.pid !== undefined) report.pid = plugin.pid;
   const outcome = await plugin.started;
   report.stdoutBeforeHandshake = [...plugin.noise];
   const startMs = t.ms();

@@ -1,6 +1,6 @@
 // plugwire doctor, run as a user runs it, against the example plugins, Go go-plugin plugins and misbehaving ones.
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,10 +9,22 @@ import { goPluginVersions, goSkipReason } from '../../../test/support/go.js';
 import { example, fixture, foreignBinary, plugwire, root } from './support.js';
 
 const COOKIE = ['--cookie', 'BASIC_PLUGIN=hello'];
+
+/** Whether a process still runs. */
+function alive(pid: number | undefined): boolean {
+  if (pid === undefined) throw new Error('the report has no pid');
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const misbehaving = join(root, 'packages/process/test/fixtures/plugin.mjs');
 
 interface Report {
   ok: boolean;
+  pid?: number;
   steps: Array<{ id: string; status: string; details: string[] }>;
   stdoutBeforeHandshake: string[];
   handshake?: { protocol: string; network: string; address: string; coreVersion: number; protocolVersion: number };
@@ -64,6 +76,9 @@ describe('plugwire doctor on healthy plugins', () => {
     expect(report.health).toBe('PING_OK');
     expect(report.exit).toEqual({ code: 0, signal: null, forced: false, graceful: true });
     expect(report.stderr.some((e) => e.level === 'debug' && e.message === 'plugin address')).toBe(true);
+    // Nothing left behind: the process is gone and its socket removed.
+    expect(alive(report.pid)).toBe(false);
+    expect(existsSync(report.handshake?.address as string)).toBe(false);
   });
 
   describe.each(goPluginVersions)('Go go-plugin $version plugins', ({ version, modern, build }) => {
@@ -163,6 +178,7 @@ describe('plugwire doctor names the cause and the fix', () => {
     expect(report.diagnosis?.cause).toBe('timeout');
     expect(report.diagnosis?.problem).toContain('no handshake line on stdout within 1000 ms');
     expect(report.exit?.signal ?? report.exit?.code).not.toBeUndefined();
+    expect(alive(report.pid)).toBe(false);
   });
 
   it('exit 3: the status and the last stderr lines', async () => {
@@ -212,6 +228,7 @@ describe('plugwire doctor names the cause and the fix', () => {
     expect(report.diagnosis?.problem).toContain('no answer within 5000 ms');
     expect(report.health).toBe('FAILED');
     expect(report.exit).toMatchObject({ code: 0, forced: false });
+    expect(alive(report.pid)).toBe(false);
   });
 
   it('not executable', async () => {
