@@ -46,9 +46,12 @@ describe.skipIf(skip)('Python ports of go-plugin ↔ plugwire (gRPC, kv)', () =>
 
   const script = (file: string) => join(repoRoot, 'test/real/python', file);
 
-  function runPythonHost(file: string, plugin: readonly string[], mtls: boolean) {
-    return runCommand(venv.python, [script(file), 'host', ...(mtls ? [] : ['--no-mtls']), '--', ...plugin], env, 120_000);
+  function runPythonHost(file: string, plugin: readonly string[], mtls: boolean, extraEnv: Record<string, string> = {}) {
+    return runCommand(venv.python, [script(file), 'host', ...(mtls ? [] : ['--no-mtls']), '--', ...plugin], { ...env, ...extraEnv }, 120_000);
   }
+
+  /** pyvider's connection retries, shortened where the test expects the connection to fail (default: 3 × 10 s). */
+  const failFast = { PLUGIN_CHANNEL_READY_TIMEOUT: '3', PLUGIN_CLIENT_MAX_RETRIES: '1', PLUGIN_CLIENT_RETRY_TOTAL_TIMEOUT_S: '5' };
 
   async function pythonHost(file: string, plugin: readonly string[], mtls: boolean): Promise<HostResult> {
     const r = await runPythonHost(file, plugin, mtls);
@@ -81,7 +84,7 @@ describe.skipIf(skip)('Python ports of go-plugin ↔ plugwire (gRPC, kv)', () =>
           // plugin gives the same "SSLV3_ALERT_HANDSHAKE_FAILURE ... Invalid certificate verification context"),
           // while its host and plugin agree with each other. plugwire follows go-plugin here.
           const ts = nodePlugin('kv/plugin-grpc.js');
-          const r = await runPythonHost(port.script, [ts.command, ...ts.args], true);
+          const r = await runPythonHost(port.script, [ts.command, ...ts.args], true, failFast);
           expect(r.code).not.toBe(0);
           expect(r.stderr).toContain('SSLV3_ALERT_HANDSHAKE_FAILURE');
         }, 180_000);
@@ -93,7 +96,7 @@ describe.skipIf(skip)('Python ports of go-plugin ↔ plugwire (gRPC, kv)', () =>
           const result = await pythonHost(port.script, [goPlugin, 'kv', 'grpc'], true);
           expect(result).toMatchObject({ get: 'world', protocol_version: 1, tls: true });
         } else {
-          const r = await runPythonHost(port.script, [goPlugin, 'kv', 'grpc'], true);
+          const r = await runPythonHost(port.script, [goPlugin, 'kv', 'grpc'], true, failFast);
           expect(r.code).not.toBe(0);
           expect(r.stderr).toContain('SSLV3_ALERT_HANDSHAKE_FAILURE');
         }
