@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Writable } from 'node:stream';
 import type { Logger } from '@plugwire/core';
 import { clientOn } from './channel.js';
+import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
 import { GRPCStdioClient, StdioData_Channel, type StdioData } from './gen/grpc_stdio.js';
 
 /** The host's end of GRPCStdio. */
@@ -43,7 +44,7 @@ export function mirrorStdio(channel: grpc.Channel, stdout: Writable | undefined,
   const ended = new Promise<void>((resolve) => {
     call.on('status', () => resolve());
     call.on('error', (err: grpc.ServiceError) => {
-      if (err.code === grpc.status.UNIMPLEMENTED || (err.code === grpc.status.UNAVAILABLE && !err.details.startsWith('plugin '))) {
+      if (err.code === grpc.status.UNIMPLEMENTED || (err.code === grpc.status.UNAVAILABLE && err.details !== EXITED_DETAILS && err.details !== CLOSED_DETAILS)) {
         logger.warn({ error: err.details }, 'stdio service not available, stdout/stderr syncing unavailable');
       } else if (err.code === grpc.status.CANCELLED || err.code === grpc.status.UNAVAILABLE) {
         logger.debug({ error: err.details }, 'stdio stream ended');
