@@ -129,6 +129,39 @@ describe.each(protocols)('TS host ↔ TS plugin over %s', (proto) => {
   });
 });
 
+describe('gRPC broker multiplexing, TS host ↔ TS plugin', () => {
+  it('dialing a broker id the TS plugin does not serve fails at once with go-plugin\'s texts', async () => {
+    const probe = definePlugin<{ broker: GrpcBroker }>({ grpcServer() {}, grpcClient: (b) => ({ broker: b }) });
+    const client = new Client({ handshake, plugins: { counter: probe }, cmd: nodePlugin('counter/plugin-grpc.js'), allowedProtocols: ['grpc'], grpcBrokerMultiplex: true });
+    const { broker } = await client.dispense('counter');
+    // go-plugin's plugin side leaves such a knock unanswered (the dialer times out); plugwire answers with the
+    // error text go-plugin's host side uses.
+    const err = (await broker.dial(999).catch((e: unknown) => e)) as PluginError;
+    expect(err).toBeInstanceOf(PluginError);
+    expect(err.message).toBe('failed to knock before dialling client: failed to knock for id 999: no listener for id 999');
+    await client.ping();
+    await client.kill();
+  });
+
+  it('the plugin prints the 7th handshake field whenever PLUGIN_MULTIPLEX_GRPC is set; "false" keeps plain gRPC', async () => {
+    const { command, args } = nodePlugin('kv/plugin-grpc.js');
+    for (const [value, field] of [[undefined, ''], ['false', '|true'], ['true', '|true']] as const) {
+      const env: NodeJS.ProcessEnv = { ...process.env, BASIC_PLUGIN: 'hello', PLUGIN_PROTOCOL_VERSIONS: '1' };
+      if (value !== undefined) env.PLUGIN_MULTIPLEX_GRPC = value;
+      const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const done = collect(child);
+      const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+      expect(line.endsWith(`|grpc|${field}`)).toBe(true);
+      child.kill('SIGTERM');
+      await done;
+    }
+    // go-plugin: any non-empty value gets the field, only strconv.ParseBool true multiplexes.
+    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command, args, env: { PLUGIN_MULTIPLEX_GRPC: 'false' } }, allowedProtocols: ['grpc'] });
+    await exerciseKv(client);
+    await client.kill();
+  });
+});
+
 const goCases = goPluginVersions.flatMap((v) => protocols.map((proto) => ({ ...v, proto })));
 
 describe.skipIf(goSkipReason() !== undefined).each(goCases)('go-plugin $version interop over $proto', ({ version, modern, build, proto }) => {

@@ -59,7 +59,11 @@ export async function openStreamChannel(
           sockets.delete(stream);
           socket.destroy();
         });
-        socket.once('close', () => stream.destroy());
+        // grpc-js ending its connection ends the stream through the pipe (a FIN, not a reset the peer may no
+        // longer expect); only a connection that broke resets it.
+        socket.once('close', () => {
+          if (!stream.writableEnded) stream.destroy();
+        });
         stream.on('error', () => socket.destroy());
         socket.on('error', () => stream.destroy());
         socket.pipe(stream);

@@ -6,7 +6,7 @@ import { connectGrpc, serveGrpc, type GrpcBroker, type GrpcPlugin } from '@plugw
 import type { TransportTls } from '@plugwire/net';
 import type { PluginDefinition } from '../definition.js';
 import { client } from './client.js';
-import type { GrpcConnection, ServiceImplementation } from './types.js';
+import type { GrpcConnection, ServiceImplementation, ServiceLike } from './types.js';
 
 /** A definition's gRPC client half as the transport's `grpcClient`; absent when the definition has none. */
 function hostPlugin(definition: PluginDefinition<unknown>): Partial<GrpcPlugin> {
@@ -14,7 +14,12 @@ function hostPlugin(definition: PluginDefinition<unknown>): Partial<GrpcPlugin> 
   if (!half) return {};
   return {
     grpcClient(broker: GrpcBroker, channel: Channel, signal: AbortSignal) {
-      const conn: GrpcConnection = { broker, channel, signal, client: (service) => client(service, channel, { signal }) };
+      const conn: GrpcConnection = {
+        broker,
+        channel,
+        signal,
+        client: <S extends object>(service: S & ServiceLike<S>) => client<S>(service, channel, { signal }),
+      };
       return half.client(conn);
     },
   };
