@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import * as grpcJs from '@grpc/grpc-js';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type Listener, type Logger } from '@plugwire/core';
-import { openChannel } from './channel.js';
+import { openChannel, type GrpcClientTransport } from './channel.js';
 import { ConnInfo } from './gen/grpc_broker.js';
 import { serveOn, type ServingServer } from './serve-on.js';
 import type { GrpcBroker } from './types.js';
@@ -24,6 +24,11 @@ export interface GrpcBrokerOptions {
   readonly stop: AbortSignal;
   /** Receive limit of the brokered servers. */
   readonly maxReceiveMessageLength: number;
+  /**
+   * The client that carries calls on dialed channels.
+   * @default 'h2'
+   */
+  readonly transport?: GrpcClientTransport;
 }
 
 /** The broker plus what its owner (the client or server protocol) drives. */
@@ -60,7 +65,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
   const pending = new Map<number, Pending>();
   const queue: QueuedSend[] = [];
   const servers = new Set<ServingServer>();
-  const channels = new Set<grpc.Channel>();
+  const channels = new Set<grpc.ChannelInterface>();
 
   const write = (s: BrokerStream, item: QueuedSend): void => {
     s.write(item.info, (err?: unknown) => {
@@ -224,7 +229,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
       throwIfAborted(opts.signal, 'broker dial');
       const info = await waitForInfo(id, opts.signal);
       if (closedReason) throw closedReason;
-      const channel = openChannel(info, stop);
+      const channel = openChannel(info, stop, options.transport);
       channels.add(channel);
       return channel;
     },

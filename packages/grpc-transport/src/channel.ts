@@ -1,10 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { PluginError, type PluginAddress } from '@plugwire/core';
 import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
+import { H2Channel } from './h2-channel.js';
 
 // Channels this package opened, with the signal that fires when the plugin exits or the connection closes, so
 // that clients built on them (clientOn) cancel their pending calls instead of hanging.
-const stopSignals = new WeakMap<grpc.Channel, AbortSignal>();
+const stopSignals = new WeakMap<grpc.ChannelInterface, AbortSignal>();
 
 /** Longest address accepted from the other side: a unix socket path or host:port is far shorter. */
 const MAX_ADDRESS_LENGTH = 4096;
@@ -29,15 +30,30 @@ export function targetOf(address: { network: string; address: string }): string 
 }
 
 /**
+ * Which client carries the host's gRPC calls: `h2`, plugwire's lean HTTP/2 client (@plugwire/h2), or `grpc-js`'s
+ * own channel. Either way the channel is a grpc-js `ChannelInterface`, so generated grpc-js clients run on it.
+ */
+export type GrpcClientTransport = 'h2' | 'grpc-js';
+
+/**
  * Opens a channel to `address` the way go-plugin dials: plaintext, no message size limit in either direction.
  * @param address - where the peer listens
  * @param stop - fires when calls on this channel must end (plugin exited, connection closed)
+ * @param transport - the client that carries the calls
  */
-export function openChannel(address: PluginAddress | { network: string; address: string }, stop: AbortSignal): grpc.Channel {
-  const channel = new grpc.Channel(targetOf(address), grpc.credentials.createInsecure(), {
-    'grpc.max_receive_message_length': -1,
-    'grpc.max_send_message_length': -1,
-  });
+export function openChannel(
+  address: PluginAddress | { network: string; address: string },
+  stop: AbortSignal,
+  transport: GrpcClientTransport = 'h2',
+): grpc.ChannelInterface {
+  const target = targetOf(address);
+  const channel: grpc.ChannelInterface =
+    transport === 'h2'
+      ? new H2Channel({ network: address.network === 'unix' ? 'unix' : 'tcp', address: address.address })
+      : new grpc.Channel(target, grpc.credentials.createInsecure(), {
+          'grpc.max_receive_message_length': -1,
+          'grpc.max_send_message_length': -1,
+        });
   stopSignals.set(channel, stop);
   return channel;
 }
@@ -101,7 +117,7 @@ function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefi
  */
 export function clientOn<C>(
   Client: new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C,
-  channel: grpc.Channel,
+  channel: grpc.ChannelInterface,
 ): C {
   const client = new Client('unused', grpc.credentials.createInsecure(), { channelOverride: channel });
   const stop = stopSignals.get(channel);

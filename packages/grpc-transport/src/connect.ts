@@ -1,6 +1,6 @@
-import { Metadata, connectivityState, type Channel } from '@grpc/grpc-js';
+import { Metadata, connectivityState, type ChannelInterface } from '@grpc/grpc-js';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions } from '@plugwire/core';
-import { clientOn, openChannel } from './channel.js';
+import { clientOn, openChannel, type GrpcClientTransport } from './channel.js';
 import { createGrpcBroker } from './broker.js';
 import { toPluginError, unaryCall } from './errors.js';
 import { GRPCBrokerClient } from './gen/grpc_broker.js';
@@ -24,6 +24,12 @@ export interface ConnectGrpcOptions extends ConnectTransportOptions<GrpcPlugin> 
    * @default the OS temp dir
    */
   readonly brokerSocketDir?: string;
+  /**
+   * The client that carries the host's calls (health, controller, stdio, broker, the plugins' own clients):
+   * plugwire's lean HTTP/2 client, or grpc-js's channel.
+   * @default 'h2'
+   */
+  readonly transport?: GrpcClientTransport;
 }
 
 /**
@@ -44,9 +50,9 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
   if (exited?.aborted) throw new PluginError('exited', 'the plugin process exited before the host could connect', { cause: exited.reason });
   exited?.addEventListener('abort', onExited, { once: true });
 
-  let channel: Channel;
+  let channel: ChannelInterface;
   try {
-    channel = openChannel(options.address, stop.signal);
+    channel = openChannel(options.address, stop.signal, options.transport);
   } catch (err) {
     exited?.removeEventListener('abort', onExited);
     throw err;
@@ -56,6 +62,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
     logger,
     stop: stop.signal,
     maxReceiveMessageLength: DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH,
+    transport: options.transport,
   });
   // Errors are ignored as go-plugin does: a plugin without GRPCBroker still works.
   void broker.bind(clientOn(GRPCBrokerClient, channel).startStream());

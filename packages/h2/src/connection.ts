@@ -143,6 +143,7 @@ export class H2Connection {
   private resolveClosed!: () => void;
   private socketClosed = false;
   private closing = false;
+  private peerSettled = false;
   private lingerTimer: NodeJS.Timeout | undefined;
 
   /** @internal use {@link createH2Client} */
@@ -181,6 +182,11 @@ export class H2Connection {
   /** The options in force. */
   get options(): ResolvedH2ClientOptions {
     return this.opts;
+  }
+
+  /** True once the peer's first SETTINGS arrived and until the connection ends or goes away. */
+  get ready(): boolean {
+    return this.peerSettled && !this.error;
   }
 
   /** Streams open or waiting. */
@@ -609,6 +615,7 @@ export class H2Connection {
       }
     }
     this.send(settingsFrame([], true));
+    this.peerSettled = true;
     this.checkWriteBacklog();
     this.startWaiting();
     this.pump();

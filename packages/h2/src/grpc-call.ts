@@ -8,7 +8,10 @@ import type { H2Connection, H2Stream, StreamFailure, StreamHandler } from './con
 import type { HeaderField } from './hpack/dynamic-table.js';
 import { Status, statusFromHttp, statusFromReset, type GrpcStatus } from './status.js';
 
-/** Receives what a call returns. Messages come only as asked for ({@link GrpcCall.read}) unless `autoRead`. */
+/**
+ * Receives what a call returns. Messages come only as asked for ({@link GrpcCall.read}) unless `autoRead`; the
+ * status comes once every message that arrived was handed over.
+ */
 export interface GrpcCallListener {
   /** Response headers (reserved fields removed); not called for a trailers-only answer. */
   onMetadata?(metadata: HeaderField[]): void;
@@ -160,7 +163,7 @@ export class GrpcCall implements StreamHandler {
     if (this.stream && !this.ended) this.stream.write(Buffer.alloc(0), true);
   }
 
-  /** Asks for one more message (or the status, once no message is left). */
+  /** Asks for one more message. */
   read(): void {
     this.reads++;
     this.deliver();
@@ -311,7 +314,8 @@ export class GrpcCall implements StreamHandler {
       this.stream?.consumed(this.deferred);
       this.deferred = 0;
     }
-    if (this.queue.length === 0 && this.status && !this.done && (this.autoRead || this.reads > 0)) {
+    // The status follows the last message once every message was handed over (it needs no read of its own).
+    if (this.queue.length === 0 && this.status && !this.done) {
       const s = this.status;
       this.finish(s);
     }

@@ -1,4 +1,4 @@
-import type { Channel, Server } from '@grpc/grpc-js';
+import type { ChannelInterface, Server } from '@grpc/grpc-js';
 import type { MuxBroker } from '@plugwire/broker';
 import { PluginError } from '@plugwire/core';
 import type { GrpcBroker } from '@plugwire/grpc-transport';
@@ -13,7 +13,7 @@ export interface PluginDefinition<T> {
   /** Plugin side, gRPC: registers the implementation's services on `server`. */
   readonly grpcServer?: (broker: GrpcBroker, server: Server) => void | Promise<void>;
   /** Host side, gRPC: returns the object the host calls, built on `channel` (see `clientOn`). */
-  readonly grpcClient?: (broker: GrpcBroker, channel: Channel, signal: AbortSignal) => T | Promise<T>;
+  readonly grpcClient?: (broker: GrpcBroker, channel: ChannelInterface, signal: AbortSignal) => T | Promise<T>;
   /** Plugin side, netrpc: returns the service served as `Plugin`. */
   readonly server?: (broker: MuxBroker) => NetRpcService | Promise<NetRpcService>;
   /** Host side, netrpc: returns the object the host calls, built on the net/rpc client. */
