@@ -1,4 +1,5 @@
 export { PluginError, abortError, throwIfAborted } from './errors.js';
+export { EXIT_GRACE_MS, waitForExit } from './exit-grace.js';
 export type { PluginErrorCode, PluginErrorDetails, PluginErrorOptions } from './errors.js';
 export { LOG_LEVELS, silentLogger } from './logger.js';
 export type { LogFn, LogLevel, Logger } from './logger.js';

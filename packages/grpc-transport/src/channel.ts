@@ -1,33 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { PluginError, type PluginAddress } from '@plugwire/core';
+import { grpcTarget } from '@plugwire/net';
 import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
 import { H2Channel } from './h2-channel.js';
+import { deliverFailure } from './lost.js';
 
 // Channels this package opened, with the signal that fires when the plugin exits or the connection closes, so
 // that clients built on them (clientOn) cancel their pending calls instead of hanging.
 const stopSignals = new WeakMap<grpc.ChannelInterface, AbortSignal>();
-
-/** Longest address accepted from the other side: a unix socket path or host:port is far shorter. */
-const MAX_ADDRESS_LENGTH = 4096;
-
-/**
- * The grpc-js target of a go-plugin address, rejecting addresses no go-plugin peer would send.
- * @param address - from the handshake line or a broker ConnInfo
- */
-export function targetOf(address: { network: string; address: string }): string {
-  const { network, address: addr } = address;
-  if (addr.length === 0 || addr.length > MAX_ADDRESS_LENGTH || /[\0\r\n]/.test(addr)) {
-    throw new PluginError('protocol', `the plugin sent an unusable ${network} address ${JSON.stringify(addr.slice(0, 200))}`);
-  }
-  if (network === 'unix') return `unix:${addr}`;
-  if (network === 'tcp') {
-    if (!/^[^\s/]+:\d{1,5}$/.test(addr)) {
-      throw new PluginError('protocol', `the plugin sent an invalid tcp address ${JSON.stringify(addr.slice(0, 200))}`);
-    }
-    return addr;
-  }
-  throw new PluginError('protocol', `Unknown address type: ${addr}`);
-}
 
 /**
  * Which client carries the host's gRPC calls: `h2`, plugwire's lean HTTP/2 client (@plugwire/h2), or `grpc-js`'s
@@ -46,7 +26,7 @@ export function openChannel(
   stop: AbortSignal,
   transport: GrpcClientTransport = 'h2',
 ): grpc.ChannelInterface {
-  const target = targetOf(address);
+  const target = grpcTarget(address);
   const channel: grpc.ChannelInterface =
     transport === 'h2'
       ? new H2Channel({ network: address.network === 'unix' ? 'unix' : 'tcp', address: address.address })
@@ -66,10 +46,10 @@ type Method = (...args: unknown[]) => AnyCall;
  * interceptor (measured: an interceptor took a third off the host's calls per second). A call cancelled this way
  * reports UNAVAILABLE with details saying why, which `toPluginError` maps to `exited` or `closed`.
  */
-function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefinition, stop: AbortSignal): void {
+function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefinition, stop: AbortSignal, channel: grpc.ChannelInterface): void {
   const inflight = new Set<AnyCall>();
   const why = (err: Partial<grpc.ServiceError>): void => {
-    if (!stop.aborted || err.code !== grpc.status.CANCELLED) return;
+    if (!stop.aborted || (err.code !== grpc.status.CANCELLED && err.code !== grpc.status.UNAVAILABLE)) return;
     const reason: unknown = stop.reason;
     err.code = grpc.status.UNAVAILABLE;
     err.details = reason instanceof PluginError && reason.code === 'exited' ? EXITED_DETAILS : CLOSED_DETAILS;
@@ -89,8 +69,12 @@ function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefi
         // Unary and client-streaming calls: the callback runs exactly once, at the end of the call.
         args[last] = (err: grpc.ServiceError | null, response: unknown) => {
           if (call) inflight.delete(call);
-          if (err) why(err);
-          (callback as (e: grpc.ServiceError | null, r: unknown) => void)(err, response);
+          const deliver = (): void => {
+            if (err) why(err);
+            (callback as (e: grpc.ServiceError | null, r: unknown) => void)(err, response);
+          };
+          if (err) deliverFailure(err, channel, stop, deliver);
+          else deliver();
         };
       }
       call = (original as Method).apply(client, args);
@@ -122,6 +106,6 @@ export function clientOn<C>(
   const client = new Client('unused', grpc.credentials.createInsecure(), { channelOverride: channel });
   const stop = stopSignals.get(channel);
   const service = (Client as { service?: grpc.ServiceDefinition }).service;
-  if (stop && service) cancelOnStop(client as Record<string, unknown>, service, stop);
+  if (stop && service) cancelOnStop(client as Record<string, unknown>, service, stop, channel);
   return client;
 }

@@ -1,13 +1,17 @@
 import { Metadata, connectivityState, type ChannelInterface } from '@grpc/grpc-js';
-import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions } from '@plugwire/core';
+import { dial, listenUnix } from '@plugwire/net';
+import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions, type PluginAddress } from '@plugwire/core';
+import type { Socket } from 'node:net';
+import { createSession } from '@plugwire/yamux';
 import { clientOn, openChannel, type GrpcClientTransport } from './channel.js';
+import { createStreamMux, type StreamMux } from './mux.js';
+import { openStreamChannel, type StreamChannel } from './stream-channel.js';
 import { createGrpcBroker } from './broker.js';
 import { toPluginError, unaryCall } from './errors.js';
 import { GRPCBrokerClient } from './gen/grpc_broker.js';
 import { GRPCControllerClient } from './gen/grpc_controller.js';
 import { HealthClient } from './gen/grpc/health/v1/health.js';
 import { GRPC_SERVICE_NAME } from './health.js';
-import { listenUnixTemp } from './listen.js';
 import { DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH } from './serve.js';
 import { mirrorStdio } from './stdio-client.js';
 import type { GrpcPlugin } from './types.js';
@@ -20,16 +24,29 @@ const STDIO_FLUSH_MS = 1000;
 /** Options of {@link connectGrpc}. */
 export interface ConnectGrpcOptions extends ConnectTransportOptions<GrpcPlugin> {
   /**
-   * Directory of the unix sockets the host listens on for `broker.acceptAndServe`.
+   * Directory in which the host makes the private directories of its `broker.acceptAndServe` unix sockets.
    * @default the OS temp dir
    */
   readonly brokerSocketDir?: string;
+  /**
+   * go-plugin v1.6+ `GRPCBrokerMultiplex`: one connection to the plugin carries a yamux session, whose first stream
+   * is the main gRPC connection and whose later streams are brokered connections asked for by knocks. Only for a
+   * plugin that announced support (7th handshake field). @default false
+   */
+  readonly multiplex?: boolean;
   /**
    * The client that carries the host's calls (health, controller, stdio, broker, the plugins' own clients):
    * plugwire's lean HTTP/2 client, or grpc-js's channel.
    * @default 'h2'
    */
   readonly transport?: GrpcClientTransport;
+}
+
+/** Connects a socket to the plugin's address (the one raw connection of knock mode). */
+async function connectSocket(address: { network: string; address: string }, signal: AbortSignal | undefined): Promise<Socket> {
+  const socket = await dial(address as PluginAddress, signal ? { signal } : {});
+  if (address.network === 'tcp') socket.setKeepAlive(true);
+  return socket;
 }
 
 /**
@@ -51,18 +68,32 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
   exited?.addEventListener('abort', onExited, { once: true });
 
   let channel: ChannelInterface;
+  let mux: StreamMux | undefined;
+  let main: StreamChannel | undefined;
   try {
-    channel = openChannel(options.address, stop.signal, options.transport);
+    if (options.multiplex) {
+      const socket = await connectSocket(options.address, options.signal);
+      logger.debug({ address: options.address.address }, 'client muxer connected');
+      mux = createStreamMux(createSession(socket, 'client', { logger }), undefined, logger);
+      const m = mux;
+      main = await openStreamChannel(() => m.open(), undefined, stop.signal, logger);
+      channel = main.channel;
+    } else {
+      channel = openChannel(options.address, stop.signal, options.transport);
+    }
   } catch (err) {
     exited?.removeEventListener('abort', onExited);
-    throw err;
+    if (mux) mux.session.abort(err);
+    throw PluginError.from(err, 'unavailable');
   }
+  const sessionMux = mux;
   const broker = createGrpcBroker({
-    listen: () => listenUnixTemp(options.brokerSocketDir),
+    listen: () => listenUnix(options.brokerSocketDir !== undefined ? { dir: options.brokerSocketDir } : {}),
     logger,
     stop: stop.signal,
     maxReceiveMessageLength: DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH,
     transport: options.transport,
+    ...(sessionMux ? { mux: () => Promise.resolve(sessionMux) } : {}),
   });
   // Errors are ignored as go-plugin does: a plugin without GRPCBroker still works.
   void broker.bind(clientOn(GRPCBrokerClient, channel).startStream());
@@ -76,6 +107,8 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
     stop.abort(reason);
     stdio.cancel();
     channel.close();
+    void main?.close();
+    if (sessionMux) void sessionMux.session.close();
   };
 
   const protocol: ClientProtocol = {

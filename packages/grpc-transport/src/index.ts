@@ -8,7 +8,6 @@ export { H2Channel } from './h2-channel.js';
 export type { H2ChannelAddress } from './h2-channel.js';
 export { toPluginError, unaryCall } from './errors.js';
 export type { UnaryCallOptions } from './errors.js';
-export { listenUnixTemp } from './listen.js';
 export { GRPC_SERVICE_NAME } from './health.js';
 export { STDIO_CHUNK } from './stdio-server.js';
 export type { GrpcBroker, GrpcPlugin } from './types.js';

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Listener } from '@plugwire/core';
 
 /** How long a graceful stop waits for running calls before cutting them. */
@@ -58,11 +59,65 @@ export function serveOn(server: grpc.Server, listener: Listener): ServingServer 
     close() {
       closing ??= (async () => {
         stopping = true;
+        // tryShutdown's callback alone is not enough: since Node 24, closing grpc-js's HTTP/2 server already
+        // closes its sessions, so grpc-js reports them closed at once while their streams (the last stdio output)
+        // are still sending. A session is only done when its socket closed.
+        const socketsClosed = Promise.all([...sockets].map((socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve())))));
+        const shutDown = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, GRACE_MS)));
+        await Promise.race([Promise.all([shutDown, socketsClosed]), graceOver]);
+        clearTimeout(timer);
+        await abort();
+      })();
+      return closing;
+    },
+    abort,
+  };
+}
+
+/** A grpc.Server serving connections handed to it one by one (multiplexed yamux streams). */
+export interface StreamServer extends ServingServer {
+  /** Serves one connection (an HTTP/2 connection over `stream`); destroys it when the server is stopping. */
+  inject(stream: Duplex): void;
+}
+
+/**
+ * Serves `server` on the streams given to `inject` (knock-mode broker streams, or the main connection of a
+ * multiplexing plugin): grpc-js's connection injector accepts any `Duplex`.
+ * @param server - a server with its services added
+ */
+export function serveStreams(server: grpc.Server): StreamServer {
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const streams = new Set<Duplex>();
+  let stopping = false;
+  let closing: Promise<void> | undefined;
+  let aborting: Promise<void> | undefined;
+  const abort = (): Promise<void> => {
+    aborting ??= (async () => {
+      stopping = true;
+      server.forceShutdown();
+      injector.destroy();
+      for (const stream of streams) stream.destroy();
+      streams.clear();
+    })();
+    return aborting;
+  };
+  return {
+    inject(stream) {
+      if (stopping) {
+        stream.destroy();
+        return;
+      }
+      streams.add(stream);
+      stream.once('close', () => streams.delete(stream));
+      injector.injectConnection(stream);
+    },
+    close() {
+      closing ??= (async () => {
+        stopping = true;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            server.forceShutdown();
-            resolve();
-          }, GRACE_MS);
+          const timer = setTimeout(resolve, GRACE_MS);
           server.tryShutdown(() => {
             clearTimeout(timer);
             resolve();

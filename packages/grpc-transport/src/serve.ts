@@ -7,7 +7,8 @@ import { GRPCStdioService } from './gen/grpc_stdio.js';
 import { HealthService } from './gen/grpc/health/v1/health.js';
 import { createHealthService } from './health.js';
 import { addReflection } from './reflection.js';
-import { serveOn } from './serve-on.js';
+import { listenMux, type MuxListener } from './mux-listener.js';
+import { serveOn, serveStreams, type ServingServer } from './serve-on.js';
 import { createStdioService } from './stdio-server.js';
 import type { GrpcPlugin } from './types.js';
 
@@ -30,6 +31,12 @@ export interface ServeGrpcOptions extends ServeTransportOptions<GrpcPlugin> {
    * @default []
    */
   readonly reflectionDescriptorSets?: readonly Uint8Array[];
+  /**
+   * Multiplex the gRPC broker over the main connection (go-plugin v1.6+ knock mode): set when the host asked with
+   * `PLUGIN_MULTIPLEX_GRPC`. The host's first connection becomes a yamux session carrying the main gRPC connection
+   * and every brokered one. @default false
+   */
+  readonly multiplex?: boolean;
 }
 
 function validateServeGrpcOptions(options: ServeGrpcOptions): number {
@@ -60,7 +67,22 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
   const server = new grpc.Server({ 'grpc.max_receive_message_length': limit });
   const health = createHealthService();
   const stdio = createStdioService(options.stdout, options.stderr, logger);
-  const broker = createGrpcBroker({ listen: options.createListener, logger, stop: stop.signal, maxReceiveMessageLength: limit });
+  // Knock mode: the main server takes the streams of the host's one connection (see listenMux).
+  const mainStreams = options.multiplex ? serveStreams(server) : undefined;
+  let muxListener: MuxListener | undefined;
+  if (mainStreams) {
+    muxListener = listenMux(listener, mainStreams, logger, (err) => {
+      logger.error({ error: err.message }, 'grpc server');
+      void close();
+    });
+  }
+  const broker = createGrpcBroker({
+    listen: options.createListener,
+    logger,
+    stop: stop.signal,
+    maxReceiveMessageLength: limit,
+    ...(muxListener ? { mux: muxListener.mux } : {}),
+  });
 
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => {
@@ -68,7 +90,8 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
   });
   let closing: Promise<void> | undefined;
   let aborting: Promise<void> | undefined;
-  let serving: ReturnType<typeof serveOn> | undefined;
+  let serving: ServingServer | undefined;
+  const releaseListener = (): Promise<void> => (muxListener ? muxListener.close() : listener.close());
 
   const close = (): Promise<void> => {
     if (aborting) return aborting;
@@ -77,7 +100,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
       health.close();
       await broker.close();
       if (serving) await serving.close();
-      else await listener.close();
+      await releaseListener();
       stop.abort(new PluginError('closed', 'the plugin gRPC server is closed'));
       resolveDone();
     })();
@@ -91,7 +114,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
       broker.abort(err);
       stop.abort(err);
       if (serving) await serving.abort();
-      else await listener.close();
+      await releaseListener();
       resolveDone();
     })();
     return aborting;
@@ -126,7 +149,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
         throw new PluginError('internal', `error registering "${name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
     }
-    serving = serveOn(server, listener);
+    serving = mainStreams ?? serveOn(server, listener);
   } catch (err) {
     await abort(err);
     throw PluginError.from(err);

@@ -1,6 +1,5 @@
 // The host side of go-plugin's netrpc protocol (go-plugin's RPCClient): yamux client over the plugin's socket,
 // control/stdout/stderr streams, Control.Ping/Quit, Dispenser.Dispense and brokered Plugin connections.
-import { type Socket, connect as netConnect } from 'node:net';
 import {
   type AbortOptions,
   type ClientProtocol,
@@ -9,46 +8,13 @@ import {
   abortError,
   throwIfAborted,
 } from '@plugwire/core';
+import { dial } from '@plugwire/net';
 import { type MuxBroker, createMuxBroker } from '@plugwire/broker';
 import { gob } from '@plugwire/gob';
 import { type YamuxSession, type YamuxStream, createSession } from '@plugwire/yamux';
 import { ControlArg, ControlReply, DispenseArg, DispenseReply, NETRPC_UNSUPPORTED, unknownPluginText } from './control.js';
 import type { NetRpcPlugin } from './plugin.js';
 import { type RpcClient, createRpcClient } from './rpc-client.js';
-
-/** Connects a socket to the plugin's address, honouring `signal`. */
-export async function dialAddress(address: ConnectTransportOptions<unknown>['address'], options: AbortOptions = {}): Promise<Socket> {
-  throwIfAborted(options.signal, 'connect to the plugin');
-  let socket: Socket;
-  if (address.network === 'unix') socket = netConnect({ path: address.address });
-  else {
-    const colon = address.address.lastIndexOf(':');
-    socket = netConnect({ host: address.address.slice(0, colon), port: Number(address.address.slice(colon + 1)) });
-  }
-  return new Promise<Socket>((resolve, reject) => {
-    const onAbort = (): void => {
-      socket.destroy();
-      cleanup();
-      reject(abortError(options.signal as AbortSignal, 'connect to the plugin'));
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(new PluginError('unavailable', `cannot connect to the plugin at ${address.network}:${address.address}: ${err.message}`, { cause: err }));
-    };
-    const onConnect = (): void => {
-      cleanup();
-      resolve(socket);
-    };
-    const cleanup = (): void => {
-      options.signal?.removeEventListener('abort', onAbort);
-      socket.off('error', onError);
-      socket.off('connect', onConnect);
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    socket.once('error', onError);
-    socket.once('connect', onConnect);
-  });
-}
 
 class NetRpcClientProtocol implements ClientProtocol {
   readonly protocol = 'netrpc' as const;
@@ -84,7 +50,7 @@ class NetRpcClientProtocol implements ClientProtocol {
     if (client === undefined) throw new PluginError('unimplemented', `${NETRPC_UNSUPPORTED} (plugin ${name} has no netrpc client)`);
     const id = await this.control.call('Dispenser.Dispense', gob.value(DispenseArg, name), { ...options, reply: DispenseReply });
     const stream = await this.broker.dial(id, options);
-    const rpc = createRpcClient(stream);
+    const rpc = createRpcClient(stream, { ...(this.options.exited !== undefined && { exited: this.options.exited }) });
     this.clients.add(rpc);
     void rpc.closed.then(() => this.clients.delete(rpc));
     try {
@@ -147,7 +113,7 @@ class NetRpcClientProtocol implements ClientProtocol {
  * @param options - address, plugin set, logger, sync targets, exit signal
  */
 export async function connectNetRpc(options: ConnectTransportOptions<NetRpcPlugin>): Promise<ClientProtocol> {
-  const socket = await dialAddress(options.address, options);
+  const socket = await dial(options.address, options);
   const session = createSession(socket, 'client', { logger: options.logger });
   try {
     const control = await session.open(options);
@@ -161,7 +127,7 @@ export async function connectNetRpc(options: ConnectTransportOptions<NetRpcPlugi
     else stderr.resume();
     const broker = createMuxBroker(session);
     broker.run();
-    return new NetRpcClientProtocol(options, session, [control, stdout, stderr], createRpcClient(control), broker);
+    return new NetRpcClientProtocol(options, session, [control, stdout, stderr], createRpcClient(control, { ...(options.exited !== undefined && { exited: options.exited }) }), broker);
   } catch (err) {
     session.abort(err);
     throw PluginError.from(err, 'unavailable');

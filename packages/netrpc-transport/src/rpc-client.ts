@@ -1,7 +1,7 @@
 // A Go net/rpc client over any byte stream: concurrent calls matched by Seq, one gob stream each way.
 import type { Duplex } from 'node:stream';
 import { closeStream } from './close-stream.js';
-import { type AbortOptions, PluginError, type Resource, abortError } from '@plugwire/core';
+import { type AbortOptions, PluginError, type Resource, abortError, waitForExit } from '@plugwire/core';
 import { type GobType, type GobValue, createDecoder, createEncoder } from '@plugwire/gob';
 import { RequestHeader, ResponseHeader } from './wire.js';
 
@@ -16,7 +16,7 @@ export interface RpcClient extends Resource {
   /**
    * Calls `Service.Method` with `arg` (a value with its Go type, `gob.value(gob.string, 'key')`) and resolves with
    * the reply. A server error rejects with a `PluginError` of code `remote` carrying the server's text; a lost
-   * connection with `unavailable`; a closed client with `closed`.
+   * connection with `unavailable` (`exited` once the plugin died); a closed client with `closed`.
    * @param serviceMethod - e.g. `Plugin.Get`
    * @param arg - the argument and its Go type
    * @param options - reply type and signal
@@ -47,7 +47,10 @@ class StreamRpcClient implements RpcClient {
     this.markClosed = resolve;
   });
 
-  constructor(private readonly stream: Duplex) {
+  constructor(
+    private readonly stream: Duplex,
+    private readonly exited: AbortSignal | undefined,
+  ) {
     stream.on('data', (chunk: Uint8Array) => this.onData(chunk));
     stream.on('end', () => {
       this.fail(new PluginError('unavailable', 'net/rpc: the peer closed the connection (unexpected EOF); the plugin may have exited'));
@@ -65,7 +68,7 @@ class StreamRpcClient implements RpcClient {
   }
 
   call<R = unknown>(serviceMethod: string, arg: GobValue, options: CallOptions<R> = {}): Promise<R> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.failure) return Promise.reject(this.truthful(this.failure));
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(abortError(signal, `call ${serviceMethod}`));
     this.seq += 1;
@@ -142,11 +145,26 @@ class StreamRpcClient implements RpcClient {
     action();
   }
 
+  /** A lost connection of a plugin that has since exited is reported as its exit. */
+  private truthful(err: PluginError): PluginError {
+    const reason: unknown = this.exited?.reason;
+    return err.code === 'unavailable' && this.exited?.aborted === true && reason instanceof PluginError ? reason : err;
+  }
+
   private fail(err: PluginError): void {
-    if (!this.failure) this.failure = err;
+    if (!this.failure || (this.failure.code === 'unavailable' && err.code === 'exited')) this.failure = err;
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pending) p.reject(this.failure);
+    if (pending.length === 0) return;
+    const failure = this.failure;
+    if (failure.code === 'unavailable' && this.exited !== undefined && !this.exited.aborted) {
+      // A killed plugin's connection drops a moment before the host sees the exit: wait for it to say `exited`.
+      void waitForExit(this.exited).then(() => {
+        for (const p of pending) p.reject(this.truthful(failure));
+      });
+      return;
+    }
+    for (const p of pending) p.reject(this.truthful(failure));
   }
 
   async close(): Promise<void> {
@@ -166,10 +184,20 @@ class StreamRpcClient implements RpcClient {
   }
 }
 
+/** Options of {@link createRpcClient}. */
+export interface RpcClientOptions {
+  /**
+   * Fires when the plugin process exits: calls lost with the connection, and calls made after it, then reject with
+   * its reason (`exited`) instead of `unavailable`. @default none
+   */
+  readonly exited?: AbortSignal;
+}
+
 /**
  * A net/rpc client on `stream` (Go's `rpc.NewClient(conn)`): one gob encoder and decoder for the connection.
  * @param stream - a connected byte stream (a yamux stream, a socket)
+ * @param options - the plugin's exit signal
  */
-export function createRpcClient(stream: Duplex): RpcClient {
-  return new StreamRpcClient(stream);
+export function createRpcClient(stream: Duplex, options: RpcClientOptions = {}): RpcClient {
+  return new StreamRpcClient(stream, options.exited);
 }

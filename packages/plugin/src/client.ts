@@ -104,6 +104,8 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
       ...(o.maxPort !== undefined && { maxPort: o.maxPort }),
       ...(o.unixSocketDir !== undefined && { unixSocketDir: o.unixSocketDir }),
       ...(o.secureConfig !== undefined && { secureConfig: o.secureConfig }),
+      ...(o.unixSocketGroup !== undefined && { unixSocketGroup: o.unixSocketGroup }),
+      ...(o.grpcBrokerMultiplex !== undefined && { multiplexGrpc: o.grpcBrokerMultiplex }),
       ...(options.signal !== undefined && { signal: options.signal }),
     });
     this.#version = proc.handshake.protocolVersion;
@@ -134,7 +136,9 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
       ...(options.signal !== undefined && { signal: options.signal }),
     };
     const protocol: ProtocolName = proc.handshake.protocol;
-    return protocol === 'grpc' ? connectGrpc({ ...common, plugins }) : connectNetRpc({ ...common, plugins });
+    // The launch refused a gRPC plugin that did not announce multiplexing when it was asked for.
+    const multiplex = o.grpcBrokerMultiplex === true && proc.handshake.muxSupported === true;
+    return protocol === 'grpc' ? connectGrpc({ ...common, plugins, multiplex }) : connectNetRpc({ ...common, plugins });
   }
 
   /**

@@ -1,8 +1,8 @@
 export { Client } from './client.js';
 export { definePlugin } from './definition.js';
 export type { ClientOf, PluginDefinition, PluginSet } from './definition.js';
-export { listen } from './listen.js';
-export type { ListenOptions } from './listen.js';
+export { listen } from '@plugwire/net';
+export type { ListenOptions } from '@plugwire/net';
 export { validateClientOptions } from './options.js';
 export type { ClientOptions, CommandOptions } from './options.js';
 export { serve } from './serve.js';

@@ -53,6 +53,17 @@ export interface ClientOptions<P extends PluginSet> {
   readonly unixSocketDir?: string;
   /** Checksum the executable must have before it is launched (go-plugin's `SecureConfig`). @default none */
   readonly secureConfig?: SecureConfig;
+  /**
+   * Group (name or gid) the plugin gives its unix sockets, making them group-writable (`PLUGIN_UNIX_SOCKET_GROUP`,
+   * go-plugin v1.5+ `UnixSocketConfig.Group`); this process must be a member. @default unset
+   */
+  readonly unixSocketGroup?: string;
+  /**
+   * Multiplex the gRPC broker over the main connection (go-plugin v1.6+ `GRPCBrokerMultiplex`, knock mode): one
+   * socket to the plugin instead of one per brokered service. A gRPC plugin that does not announce support is
+   * refused with go-plugin's error; not allowed with `reattach`. @default false
+   */
+  readonly grpcBrokerMultiplex?: boolean;
 }
 
 function fail(message: string): never {
@@ -75,6 +86,7 @@ export function validateClientOptions<P extends PluginSet>(options: ClientOption
   }
   if (options.cmd && !options.cmd.command) fail('cmd.command must name the plugin executable');
   if (options.reattach && options.secureConfig) fail('only one of reattach or secureConfig can be set');
+  if (options.reattach && options.grpcBrokerMultiplex) fail('gRPC broker multiplexing is not supported with Reattach config');
   const sets = new Map<number, P>();
   for (const [key, set] of Object.entries(options.versionedPlugins ?? {})) {
     const version = Number(key);

@@ -1,11 +1,11 @@
 import { PluginError, type HandshakeConfig, type Listener, type Logger, type ProtocolName, type ServerProtocol } from '@plugwire/core';
 import { serveGrpc } from '@plugwire/grpc-transport';
-import { checkMagicCookie, formatHandshake, negotiateVersion, parseProtocolVersions } from '@plugwire/handshake';
+import { checkMagicCookie, formatHandshake, negotiateVersion, parseGoBool, parseProtocolVersions } from '@plugwire/handshake';
 import { createHclogLogger } from '@plugwire/logging';
 import { serveNetRpc } from '@plugwire/netrpc-transport';
 import type { ReattachConfig } from '@plugwire/process';
 import { supportsGrpc, type PluginSet } from './definition.js';
-import { listen, type ListenOptions } from './listen.js';
+import { listen, type ListenOptions } from '@plugwire/net';
 import { captureStdio } from './stdio.js';
 
 /** Test mode (go-plugin's `ServeTestConfig`): no cookie check, no handshake line, no process exit. */
@@ -83,12 +83,16 @@ export async function serve<P extends PluginSet>(options: ServeOptions<P>): Prom
   const listener = await createListener();
   logger.debug({ address: listener.address.address, network: listener.address.network }, 'plugin address');
 
+  // go-plugin v1.6+: a non-empty PLUGIN_MULTIPLEX_GRPC gets the 7th handshake field; a true one (Go's ParseBool)
+  // turns on knock multiplexing of a gRPC plugin's broker over its main connection.
+  const multiplexEnv = test ? undefined : env.PLUGIN_MULTIPLEX_GRPC;
+  const multiplex = protocol === 'grpc' && multiplexEnv !== undefined && parseGoBool(multiplexEnv) === true;
   let server: ServerProtocol;
   try {
     const common = { plugins, listener, createListener, logger, ...(test ? {} : { stdout: stdio.stdout, stderr: stdio.stderr }) };
     server =
       protocol === 'grpc'
-        ? await serveGrpc({ ...common, maxReceiveMessageLength: options.maxReceiveMessageLength ?? 64 << 20 })
+        ? await serveGrpc({ ...common, multiplex, maxReceiveMessageLength: options.maxReceiveMessageLength ?? 64 << 20 })
         : await serveNetRpc(common);
   } catch (err) {
     await listener.close();
@@ -112,10 +116,14 @@ export async function serve<P extends PluginSet>(options: ServeOptions<P>): Prom
     parentWatch = setInterval(() => {
       if (process.ppid !== parent) void server.close();
     }, 1000).unref();
-    // No 7th field: plugwire does not multiplex the gRPC broker yet, so a host that asks for it gets go-plugin's
-    // "not supported" error instead of a knock the plugin cannot answer.
     process.stdout.write(
-      formatHandshake({ protocolVersion: version, network: listener.address.network, address: listener.address.address, protocol }),
+      formatHandshake({
+        protocolVersion: version,
+        network: listener.address.network,
+        address: listener.address.address,
+        protocol,
+        muxSupported: multiplexEnv !== undefined && multiplexEnv !== '',
+      }),
     );
     stdio.start();
   }

@@ -27,10 +27,10 @@ export interface ProcessControl {
 }
 
 /**
- * How long the graceful step itself may take: a transport's close may first have to connect, so it gets at least
- * 5 s; a hung close then counts as a refusal and the plugin is killed.
+ * How long a test-mode (reattached, graceful-only) close may take: nothing is killed after it, so it gets at least 5 s
+ * to connect and ask. Launched plugins share one `killTimeout` budget between the graceful step and the exit.
  */
-function gracefulLimit(killTimeout: number): number {
+function testModeLimit(killTimeout: number): number {
   return Math.max(killTimeout, 5_000);
 }
 
@@ -69,20 +69,23 @@ export function createPluginProcess(c: ProcessControl): PluginProcess {
   const stop = async (graceful: (() => Promise<boolean>) | undefined): Promise<void> => {
     try {
       if (c.gracefulOnly) {
-        if (graceful && !c.hasExited()) await runGraceful(graceful, gracefulLimit(c.killTimeout), c.logger, c.name);
+        if (graceful && !c.hasExited()) await runGraceful(graceful, testModeLimit(c.killTimeout), c.logger, c.name);
         return;
       }
       if (c.hasExited()) return;
+      // One budget from the request to SIGKILL: a close that hangs (a frozen plugin) cannot stretch it.
+      const deadline = performance.now() + c.killTimeout;
       let acknowledged: boolean;
       if (graceful) {
-        acknowledged = await runGraceful(graceful, gracefulLimit(c.killTimeout), c.logger, c.name);
+        acknowledged = await runGraceful(graceful, c.killTimeout, c.logger, c.name);
       } else {
         // Without a transport to close, SIGTERM is the graceful request.
         acknowledged = c.signal('SIGTERM');
       }
-      if (acknowledged && !c.hasExited()) {
+      const left = deadline - performance.now();
+      if (acknowledged && !c.hasExited() && left > 0) {
         c.expectExit();
-        await waitForAbort(c.exited, c.killTimeout);
+        await waitForAbort(c.exited, left);
       }
       if (!c.hasExited()) {
         safeLog(c.logger, 'warn', { plugin: c.name, pid: c.pid }, 'plugin failed to exit gracefully');

@@ -7,3 +7,4 @@ export type { ManagedClient } from './manage.js';
 export type { PluginProcess, ProcessExit, ReattachConfig, ReattachOptions } from './types.js';
 export { verifyChecksum } from './checksum.js';
 export type { SecureConfig } from './checksum.js';
+export { pluginFileNotes, resolveCommand } from './diagnose.js';

@@ -24,6 +24,7 @@ import { validateLaunchOptions } from './options.js';
 import type { LaunchOptions, ValidLaunchOptions } from './options.js';
 import type { PluginProcess, ProcessExit } from './types.js';
 import { settleWithin } from './wait.js';
+import { OWN_PROCESS_GROUP, planSpawn, removeStaleSocket, signalGroup } from './tree.js';
 
 // After the process exits, how long its stderr may take to drain (a grandchild can hold the pipe open).
 const STDERR_DRAIN_MS = 1_000;
@@ -224,7 +225,10 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
 
   let child: ChildProcess;
   try {
-    child = spawn(o.command, [...(o.args ?? [])], { cwd: o.cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
+    const plan = planSpawn(o.command, o.args ?? [], o.cwd, env.PATH, o.dieWithHost !== false);
+    // Its own session: kill() reaches the whole tree through the group, and a plugin reading the host's terminal
+    // is not stopped by SIGTTIN as a background process group of the host's session would be.
+    child = spawn(plan.command, [...plan.args], { cwd: o.cwd, env, stdio: ['inherit', 'pipe', 'pipe'], detached: OWN_PROCESS_GROUP });
   } catch (err) {
     throw spawnError(err, o, env);
   }
@@ -252,10 +256,14 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
   const exitedController = new AbortController();
   let exitSeen: ProcessExit | undefined;
   let stopping = false;
+  let socketPath: string | undefined;
   const exit = new Promise<ProcessExit>((resolve) => {
     child.once('exit', (code, signal) => {
       const info: ProcessExit = { code, signal };
       exitSeen = info;
+      // Whatever the plugin started dies with it, and a socket it could not remove (SIGKILL) goes too.
+      signalGroup(pid, 'SIGKILL');
+      if (socketPath !== undefined) removeStaleSocket(socketPath);
       void settleWithin(mirror.done, STDERR_DRAIN_MS).then(() => {
         const failed = code !== 0 && !stopping;
         safeLog(
@@ -291,10 +299,12 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
   const signal = (sig: NodeJS.Signals): boolean => {
     if (exitSeen !== undefined) return false;
     if (sig === 'SIGKILL' || sig === 'SIGTERM') stopping = true;
+    // SIGKILL takes the whole tree; a graceful SIGTERM goes to the plugin alone, which may stop its children.
+    const group = sig === 'SIGKILL' && signalGroup(pid, sig);
     try {
-      return child.kill(sig);
+      return child.kill(sig) || group;
     } catch {
-      return false;
+      return group;
     }
   };
 
@@ -302,6 +312,7 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
   try {
     const line = await readHandshakeLine(child, stdout, o, exitedController.signal, mirror);
     handshake = checkHandshake(line, o, mirror);
+    if (handshake.network === 'unix') socketPath = handshake.address;
   } catch (err) {
     signal('SIGKILL');
     await release();

@@ -47,6 +47,14 @@ export interface LaunchOptions extends AbortOptions {
   logBufferSize?: number;
   /** How long `kill()` waits for the plugin to exit after the graceful step, in ms. @default 2000 */
   killTimeout?: number;
+  /**
+   * Kill the plugin when the host dies, even by SIGKILL. On Linux the plugin is started through util-linux's
+   * `setpriv --pdeathsig KILL` (it execs the plugin in place: same pid, stdin and TTY); where there is no setpriv
+   * (macOS, Windows, a container without util-linux) this does nothing, and only a managed Client's exit hooks or
+   * the plugin's own watch on its parent stop it. Only the plugin process gets the signal: a wrapper that does not
+   * `exec` leaves its children behind when the host is SIGKILLed (kill() still stops the whole tree). @default true
+   */
+  dieWithHost?: boolean;
   /** Verify the plugin binary's checksum before running it (go-plugin's `SecureConfig`). @default no check */
   secureConfig?: SecureConfig;
 }

@@ -51,8 +51,9 @@ export interface PluginProcess extends Resource {
    * Stops the plugin; idempotent. Runs `graceful` (the transport's close; `true` means the plugin acknowledged)
    * or, without it, sends SIGTERM; waits up to `killTimeout` (2 s) for the exit; then SIGKILLs it and logs
    * `plugin failed to exit gracefully`. Resolves when the process is gone and every pipe, timer and listener is
-   * released. A `graceful` that reports `false`, fails, or takes longer than `max(killTimeout, 5 s)` leads
-   * straight to SIGKILL, as in go-plugin.
+   * released. `killTimeout` is one budget for the graceful step and the exit together: a `graceful` that reports
+   * `false` or fails leads straight to SIGKILL, as in go-plugin, and one that hangs (a frozen plugin) is SIGKILLed
+   * when the budget runs out.
    */
   kill(graceful?: () => Promise<boolean>): Promise<void>;
   /** What {@link reattach} needs to find this plugin again. */

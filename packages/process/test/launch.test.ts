@@ -83,6 +83,22 @@ describe('launch', () => {
     expectNoLeaks(before);
   });
 
+  it('SIGKILLs a frozen plugin whose graceful close hangs once killTimeout is spent, not later', async () => {
+    const { logger } = recorder();
+    const killTimeout = 300;
+    const p = await launch(options('serve', logger, { killTimeout }));
+    process.kill(p.pid, 'SIGSTOP');
+    // The kernel accepts the connection for the stopped process, so the graceful close waits for an answer forever.
+    let graceEnded = false;
+    const kill = p.kill(quitOver(p.handshake.address));
+    // Before the fix the graceful step alone got 5 s; the whole kill now fits killTimeout plus process teardown,
+    // far below that (the margin is for a loaded machine).
+    const slowest = new Promise<void>((resolve) => setTimeout(() => resolve(), 4_000).unref());
+    await Promise.race([kill.then(() => (graceEnded = true)), slowest]);
+    expect(graceEnded).toBe(true);
+    expect(await p.exit).toEqual({ code: null, signal: 'SIGKILL' });
+  });
+
   it('SIGKILLs at once when the graceful step reports failure', async () => {
     const { logger, entries } = recorder();
     const p = await launch(options('stubborn', logger));

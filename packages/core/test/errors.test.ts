@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PluginError, abortError, throwIfAborted } from './errors.js';
+import { PluginError, abortError, throwIfAborted } from '../src/errors.js';
 
 describe('PluginError', () => {
   it('keeps code, message, cause and wire details', () => {
@@ -35,5 +35,29 @@ describe('PluginError', () => {
     expect(abortError(d.signal, 'dispense').message).toMatch(/dispense was aborted/);
     expect(() => throwIfAborted(d.signal)).toThrow(PluginError);
     expect(() => throwIfAborted(undefined)).not.toThrow();
+  });
+});
+
+describe('PluginError across copies and deadlines', () => {
+  it('instanceof recognises a PluginError made by another copy of the package (ESM beside CJS, two versions)', async () => {
+    // A query string makes the module loader evaluate the file again: a second, distinct PluginError class.
+    const path = '../src/errors.ts?second-copy';
+    const copy = (await import(path)) as typeof import('../src/errors.js');
+    expect(copy.PluginError).not.toBe(PluginError);
+    const foreign = new copy.PluginError('exited', 'from the other copy');
+    expect(foreign).toBeInstanceOf(PluginError);
+    expect(new PluginError('closed', 'here')).toBeInstanceOf(copy.PluginError);
+    expect(PluginError.from(foreign)).toBe(foreign);
+    expect(new Error('plain')).not.toBeInstanceOf(PluginError);
+    expect({ code: 'exited' }).not.toBeInstanceOf(PluginError);
+  });
+
+  it('a TimeoutError from AbortSignal.timeout() maps to code timeout, in from() and abortError()', async () => {
+    const signal = AbortSignal.timeout(1);
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    expect(abortError(signal, 'dispense').code).toBe('timeout');
+    expect(abortError(signal, 'dispense').message).toMatch(/dispense ran past the deadline/);
+    expect(PluginError.from(signal.reason).code).toBe('timeout');
+    expect(() => throwIfAborted(signal)).toThrow(expect.objectContaining({ code: 'timeout' }));
   });
 });

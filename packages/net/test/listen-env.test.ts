@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PluginError } from '@plugwire/core';
-import { listen } from '../src/listen.js';
+import { listen } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'plugwire-listen-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,15 +20,16 @@ function reachable(path: string): Promise<boolean> {
 }
 
 describe('listen', () => {
-  it('opens a unix socket named plugin<digits> in PLUGIN_UNIX_SOCKET_DIR and removes it on close', async () => {
+  it('opens a unix socket named plugin<digits> in a private directory inside PLUGIN_UNIX_SOCKET_DIR and removes both on close', async () => {
     const listener = await listen({}, { PLUGIN_UNIX_SOCKET_DIR: dir });
     expect(listener.address.network).toBe('unix');
-    expect(dirname(listener.address.address)).toBe(dir);
+    expect(dirname(dirname(listener.address.address))).toBe(dir);
     expect(basename(listener.address.address)).toMatch(/^plugin\d+$/);
     expect(await reachable(listener.address.address)).toBe(true);
     await listener.close();
     await listener.close();
     expect(existsSync(listener.address.address)).toBe(false);
+    expect(existsSync(dirname(listener.address.address))).toBe(false);
   });
 
   it('binds TCP on 127.0.0.1 inside the port range, skipping taken ports', async () => {
@@ -58,6 +59,6 @@ describe('listen', () => {
   });
 
   it('says what to do when the socket directory does not exist', async () => {
-    await expect(listen({ unixSocketDir: join(dir, 'missing') })).rejects.toThrow(/directory exists/);
+    await expect(listen({ unixSocketDir: join(dir, 'missing') })).rejects.toThrow(/check that it exists/);
   });
 });
