@@ -264,7 +264,7 @@ async function startupSection(): Promise<BenchSection> {
     ratio('idle netrpc TS plugin RSS (MiB)', idle.netrpc!, 50, 'lower'),
   ];
   const notes = [
-    `Node ${process.version}: ${typeof (await import('node:module')).enableCompileCache === 'function' ? 'module.enableCompileCache available' : 'no module.enableCompileCache (Node 22.1+), so the compile cache was not tried'}`,
+    `Node ${process.version}: ${typeof ((await import('node:module')) as { enableCompileCache?: unknown }).enableCompileCache === 'function' ? 'module.enableCompileCache available' : 'no module.enableCompileCache (Node 22.1+), so the compile cache was not tried'}`,
   ];
   return { title: 'Plugin start-up and idle memory (medians of 9 alternating launches)', rows, notes, ratios };
 }
