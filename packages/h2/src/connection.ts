@@ -144,6 +144,8 @@ export class H2Connection {
   private socketClosed = false;
   private closing = false;
   private peerSettled = false;
+  private readonly basePaths = new Map<string, HeaderField[]>();
+  private readonly stableHeaders = new WeakSet<HeaderField[]>();
   private lingerTimer: NodeJS.Timeout | undefined;
 
   /** @internal use {@link createH2Client} */
@@ -187,6 +189,22 @@ export class H2Connection {
   /** True once the peer's first SETTINGS arrived and until the connection ends or goes away. */
   get ready(): boolean {
     return this.peerSettled && !this.error;
+  }
+
+  /**
+   * The request headers of a call with no metadata and no deadline on `path`, one array per path (so that its
+   * HPACK block can be reused).
+   */
+  baseHeaders(path: string, make: () => HeaderField[]): HeaderField[] {
+    let fields = this.basePaths.get(path);
+    if (!fields) {
+      fields = make();
+      if (this.basePaths.size < 4096) {
+        this.basePaths.set(path, fields);
+        this.stableHeaders.add(fields);
+      }
+    }
+    return fields;
   }
 
   /** Streams open or waiting. */
@@ -329,7 +347,7 @@ export class H2Connection {
     stream.recvWindow = this.opts.streamWindow;
     this.streams.set(stream.id, stream);
     this.active++;
-    const block = this.encoder.encode(stream.headers);
+    const block = this.stableHeaders.has(stream.headers) ? this.encoder.encodeStable(stream.headers) : this.encoder.encode(stream.headers);
     const endStream = stream.localEnded && stream.queue.length === 1 && stream.queue[0]!.buf.length === 0;
     this.sendHeaderBlock(stream.id, block, endStream);
     if (endStream) {
@@ -349,7 +367,10 @@ export class H2Connection {
       const n = Math.min(max, block.length - off);
       const last = off + n >= block.length;
       const flags = (last ? Flag.END_HEADERS : 0) | (first && endStream ? Flag.END_STREAM : 0);
-      this.send(frame(first ? FrameType.HEADERS : FrameType.CONTINUATION, flags, streamId, block.subarray(off, off + n)));
+      const header = Buffer.allocUnsafe(FRAME_HEADER_LENGTH);
+      writeFrameHeader(header, 0, n, first ? FrameType.HEADERS : FrameType.CONTINUATION, flags, streamId);
+      this.send(header);
+      if (n > 0) this.send(block.subarray(off, off + n));
       off += n;
       first = false;
     } while (off < block.length);
@@ -526,6 +547,11 @@ export class H2Connection {
 
   private addFragment(fragment: Buffer, last: boolean): void {
     const block = this.block!;
+    if (last && block.chunks.length === 0) {
+      // The common case, one HEADERS frame: decode the received bytes in place.
+      this.block = undefined;
+      return this.decodeBlock(block.streamId, block.endStream, fragment);
+    }
     block.length += fragment.length;
     // A block is never much larger than the list it decodes to: bound it so endless CONTINUATION cannot grow memory.
     if (block.length > this.opts.maxHeaderListSize + 16384) {
@@ -534,18 +560,21 @@ export class H2Connection {
     block.chunks.push(Buffer.from(fragment));
     if (!last) return;
     this.block = undefined;
-    const bytes = block.chunks.length === 1 ? block.chunks[0]! : Buffer.concat(block.chunks);
+    this.decodeBlock(block.streamId, block.endStream, Buffer.concat(block.chunks));
+  }
+
+  private decodeBlock(streamId: number, endStream: boolean, bytes: Buffer): void {
     let decoded;
     try {
       decoded = this.decoder.decode(bytes);
     } catch (err) {
       throw new FrameError(ErrorCode.COMPRESSION_ERROR, PluginError.from(err).message);
     }
-    const stream = this.streams.get(block.streamId);
-    if (!stream) return this.checkKnown(block.streamId);
+    const stream = this.streams.get(streamId);
+    if (!stream) return this.checkKnown(streamId);
     if (stream.resetPending || stream.remoteEnded) return;
-    if (block.endStream) this.remoteEnd(stream);
-    stream.handler.onHeaders(decoded.fields, block.endStream, decoded.tooLarge);
+    if (endStream) this.remoteEnd(stream);
+    stream.handler.onHeaders(decoded.fields, endStream, decoded.tooLarge);
   }
 
   /** Frames on a stream this side never opened are a connection error; on one it closed, they are ignored. */

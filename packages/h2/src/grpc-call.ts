@@ -77,6 +77,7 @@ export class GrpcCall implements StreamHandler {
   private done = false;
   private gotHeaders = false;
   private timer: NodeJS.Timeout | undefined;
+  private deadlineAt = Infinity;
   private readonly onAbort?: () => void;
   private readonly maxReceive: number;
   private readonly autoRead: boolean;
@@ -102,7 +103,7 @@ export class GrpcCall implements StreamHandler {
       return;
     }
     const o = conn.options;
-    const fields: HeaderField[] = [
+    const base = (): HeaderField[] => [
       [':method', 'POST'],
       [':scheme', o.scheme],
       [':path', path],
@@ -111,6 +112,8 @@ export class GrpcCall implements StreamHandler {
       ['te', 'trailers'],
       ['user-agent', USER_AGENT],
     ];
+    const plain = (options.deadline === undefined || !Number.isFinite(options.deadline)) && !options.metadata?.length;
+    const fields = plain ? conn.baseHeaders(path, base) : base();
     if (options.deadline !== undefined && Number.isFinite(options.deadline)) {
       const left = options.deadline - Date.now();
       if (left <= 0) {
@@ -118,10 +121,13 @@ export class GrpcCall implements StreamHandler {
         return;
       }
       fields.push(['grpc-timeout', timeoutHeader(left)]);
+      this.deadlineAt = options.deadline;
       this.timer = setTimeout(() => this.cancel(Status.DEADLINE_EXCEEDED, 'deadline exceeded', new PluginError('timeout', 'the call ran past its deadline')), left);
     }
-    for (const f of options.metadata ?? []) {
-      if (!RESERVED.has(f[0]) && f[0][0] !== ':') fields.push(f);
+    if (!plain) {
+      for (const f of options.metadata ?? []) {
+        if (!RESERVED.has(f[0]) && f[0][0] !== ':') fields.push(f);
+      }
     }
     try {
       this.stream = conn.request(fields, this);
@@ -340,6 +346,10 @@ export class GrpcCall implements StreamHandler {
   private finish(status: GrpcStatus): void {
     if (this.done) return;
     this.done = true;
+    if (status.code !== Status.OK && status.code !== Status.DEADLINE_EXCEEDED && Date.now() >= this.deadlineAt && !this.signal?.aborted) {
+      // The server gave up at the deadline it was sent (reset, or a CANCELLED status) just before the local timer.
+      status = { code: Status.DEADLINE_EXCEEDED, details: 'deadline exceeded', metadata: status.metadata, error: new PluginError('timeout', 'the call ran past its deadline') };
+    }
     this.status = status;
     this.clear();
     this.listener.onStatus(status);
