@@ -92,6 +92,14 @@ export class H2Stream {
     this.session.write(this, data, end, cb);
   }
 
+  /**
+   * Like {@link H2Stream.write}, for a payload built after 9 bytes of headroom (`framed[0..9)`): when the windows
+   * allow, the DATA frame header is written into the headroom and the bytes go out without another copy.
+   */
+  writeFramed(framed: Buffer, end: boolean, cb?: (err?: PluginError) => void): void {
+    this.session.writeFramed(this, framed, end, cb);
+  }
+
   /** Reports `n` bytes of received DATA as released, reopening the receive window. */
   consumed(n: number): void {
     this.session.consumed(this, n);
@@ -278,6 +286,32 @@ export class H2Connection {
       this.sendable.add(stream);
       this.pump();
     }
+  }
+
+  /** @internal */
+  writeFramed(stream: H2Stream, framed: Buffer, end: boolean, cb?: (err?: PluginError) => void): void {
+    const n = framed.length - FRAME_HEADER_LENGTH;
+    if (
+      stream.state === State.Open &&
+      !stream.localEnded &&
+      stream.queue.length === 0 &&
+      !this.blocked &&
+      n <= stream.sendWindow &&
+      n <= this.sendWindow &&
+      n <= this.peerMaxFrame
+    ) {
+      writeFrameHeader(framed, 0, n, FrameType.DATA, end ? Flag.END_STREAM : 0, stream.id);
+      this.send(framed);
+      stream.sendWindow -= n;
+      this.sendWindow -= n;
+      if (cb) process.nextTick(cb);
+      if (end) {
+        stream.localEnded = true;
+        this.afterLocalEnd(stream);
+      }
+      return;
+    }
+    this.write(stream, framed.subarray(FRAME_HEADER_LENGTH), end, cb);
   }
 
   /** @internal */

@@ -147,21 +147,30 @@ export class GrpcCall implements StreamHandler {
     return this.done || this.status !== undefined;
   }
 
-  /** Sends one message; `cb` runs when it is handed to the socket (or with an error if the call ended). */
-  sendMessage(message: Buffer, cb?: (err?: PluginError) => void): void {
+  /**
+   * Sends one message; `cb` runs when it is handed to the socket (or with an error if the call ended). `end`
+   * half-closes the request side with the same frame.
+   */
+  sendMessage(message: Buffer, cb?: (err?: PluginError) => void, end = false): void {
     const stream = this.stream;
     if (!stream || this.ended) {
       if (cb) process.nextTick(cb, new PluginError('closed', 'the call already ended'));
       return;
     }
+    if (message.length < 16384) {
+      // One buffer: room for the DATA frame header, the 5-byte prefix, the message.
+      const framed = Buffer.allocUnsafe(14 + message.length);
+      framed[9] = 0;
+      framed.writeUInt32BE(message.length, 10);
+      message.copy(framed, 14);
+      stream.writeFramed(framed, end, cb);
+      return;
+    }
     const prefix = Buffer.allocUnsafe(5);
     prefix[0] = 0;
     prefix.writeUInt32BE(message.length, 1);
-    if (message.length < 16384) stream.write(Buffer.concat([prefix, message], 5 + message.length), false, cb);
-    else {
-      stream.write(prefix, false);
-      stream.write(message, false, cb);
-    }
+    stream.write(prefix, false);
+    stream.write(message, end, cb);
   }
 
   /** Ends the request side (END_STREAM). */
