@@ -138,7 +138,7 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
     const protocol: ProtocolName = proc.handshake.protocol;
     // The launch refused a gRPC plugin that did not announce multiplexing when it was asked for.
     const multiplex = o.grpcBrokerMultiplex === true && proc.handshake.muxSupported === true;
-    return protocol === 'grpc' ? connectGrpc({ ...common, plugins, multiplex }) : connectNetRpc({ ...common, plugins });
+    return protocol === 'grpc' ? connectGrpc({ ...common, plugins, multiplex, ...(o.grpcTransport && { transport: o.grpcTransport }) }) : connectNetRpc({ ...common, plugins });
   }
 
   /**

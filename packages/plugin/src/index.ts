@@ -13,7 +13,7 @@ export type { ReattachConfig, SecureConfig } from '@plugwire/process';
 export { PluginError, silentLogger } from '@plugwire/core';
 export type { HandshakeConfig, Logger, LogLevel, PluginErrorCode, ProtocolName } from '@plugwire/core';
 export { clientOn } from '@plugwire/grpc-transport';
-export type { GrpcBroker } from '@plugwire/grpc-transport';
+export type { GrpcBroker, GrpcClientTransport } from '@plugwire/grpc-transport';
 export { unary } from './unary.js';
 export type { UnaryMethod } from './unary.js';
 export { acceptAndServe, dialRpc, method } from '@plugwire/netrpc-transport';

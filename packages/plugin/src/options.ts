@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { PluginError, type HandshakeConfig, type Logger, type LogLevel, type ProtocolName } from '@plugwire/core';
 import type { ReattachConfig, SecureConfig } from '@plugwire/process';
+import type { GrpcClientTransport } from '@plugwire/grpc-transport';
 import type { PluginSet } from './definition.js';
 
 /** The plugin executable to launch; go-plugin's `Cmd`. */
@@ -64,6 +65,12 @@ export interface ClientOptions<P extends PluginSet> {
    * refused with go-plugin's error; not allowed with `reattach`. @default false
    */
   readonly grpcBrokerMultiplex?: boolean;
+  /**
+   * The client that carries this host's gRPC calls to the plugin: `h2`, plugwire's lean HTTP/2 client, or
+   * `grpc-js`'s own channel. Both give `grpcClient` a grpc-js channel, so generated clients work on either.
+   * @default 'h2'
+   */
+  readonly grpcTransport?: GrpcClientTransport;
 }
 
 function fail(message: string): never {
@@ -86,6 +93,9 @@ export function validateClientOptions<P extends PluginSet>(options: ClientOption
   }
   if (options.cmd && !options.cmd.command) fail('cmd.command must name the plugin executable');
   if (options.reattach && options.secureConfig) fail('only one of reattach or secureConfig can be set');
+  if (options.grpcTransport !== undefined && options.grpcTransport !== 'h2' && options.grpcTransport !== 'grpc-js') {
+    fail(`grpcTransport must be 'h2' or 'grpc-js', got ${JSON.stringify(options.grpcTransport)}`);
+  }
   if (options.reattach && options.grpcBrokerMultiplex) fail('gRPC broker multiplexing is not supported with Reattach config');
   const sets = new Map<number, P>();
   for (const [key, set] of Object.entries(options.versionedPlugins ?? {})) {

@@ -1,0 +1,16 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
+import { createCaller, createH2Client } from '@plugwire/h2';
+import { KVService } from '../examples/src/gen/kv/kv.js';
+const child = spawn('test/go/bin/explugin', ['kv', 'grpc'], { env: { ...process.env, BASIC_PLUGIN: 'hello', PLUGIN_PROTOCOL_VERSIONS: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
+const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+const conn = createH2Client(connect(line.split('|')[3]!));
+const c = createCaller(conn);
+const get = () => c.unary(KVService.get, { key: 'small' });
+for (let i = 0; i < 2000; i++) await get();
+const t = performance.now();
+await Promise.all(Array.from({ length: 64 }, async () => { for (let i = 0; i < 100000 / 64; i++) await get(); }));
+console.log('cps', 100000 / ((performance.now() - t) / 1000));
+conn.abort(); child.kill();
