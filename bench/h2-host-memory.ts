@@ -3,15 +3,15 @@
 import { Client, silentLogger } from '@plugwire/plugin';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { handshake, kvPlugin } from '../examples/src/kv/shared.js';
+import { handshake, kv } from '../examples/src/kv/definition.js';
 
 const n = Number(process.argv[2] ?? 50);
 const plugin = join(fileURLToPath(new URL('..', import.meta.url)), 'examples/dist/kv/plugin-grpc.js');
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const open = async () => {
-  const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command: process.execPath, args: [plugin] }, allowedProtocols: ['grpc'], logger: silentLogger });
-  const kv = await client.dispense('kv');
-  await kv.get('x');
+  const client = new Client({ handshake, plugins: { kv }, cmd: { command: process.execPath, args: [plugin] }, allowedProtocols: ['grpc'], logger: silentLogger });
+  const store = await client.dispense('kv');
+  await store.get('x');
   return client;
 };
 // Warm-up: load every module and JIT the paths once, so the baseline holds the code, not the plugins.
@@ -20,7 +20,7 @@ gc();
 await new Promise((r) => setTimeout(r, 200));
 gc();
 const base = process.memoryUsage();
-const clients: Client<{ kv: ReturnType<typeof kvPlugin> }>[] = [];
+const clients: Client<{ kv: typeof kv }>[] = [];
 for (let i = 0; i < n; i += 10) clients.push(...(await Promise.all(Array.from({ length: Math.min(10, n - i) }, open))));
 gc();
 await new Promise((r) => setTimeout(r, 200));

@@ -216,8 +216,8 @@ async function startupSection(): Promise<BenchSection> {
   // A TS plugin: spawn → handshake line → connected → first call answered.
   const plugin = (proto: 'grpc' | 'netrpc') => async () => {
     const { Client, silentLogger } = await import('@plugwire/plugin');
-    const { handshake, kvPlugin } = await import('../examples/src/kv/shared.js');
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command: node, args: [tsPlugin(proto)] }, allowedProtocols: [proto], logger: silentLogger });
+    const { handshake, kv: kvDefinition } = await import('../examples/src/kv/definition.js');
+    const client = new Client({ handshake, plugins: { kv: kvDefinition }, cmd: { command: node, args: [tsPlugin(proto)] }, allowedProtocols: [proto], logger: silentLogger });
     const kv = await client.dispense('kv');
     await kv.get('missing');
     return async () => void (await client.kill());
@@ -240,8 +240,8 @@ async function startupSection(): Promise<BenchSection> {
   const idle: Record<string, number> = {};
   for (const proto of ['grpc', 'netrpc'] as const) {
     const { Client, silentLogger } = await import('@plugwire/plugin');
-    const { handshake, kvPlugin } = await import('../examples/src/kv/shared.js');
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command: node, args: [tsPlugin(proto)] }, allowedProtocols: [proto], logger: silentLogger });
+    const { handshake, kv: kvDefinition } = await import('../examples/src/kv/definition.js');
+    const client = new Client({ handshake, plugins: { kv: kvDefinition }, cmd: { command: node, args: [tsPlugin(proto)] }, allowedProtocols: [proto], logger: silentLogger });
     const kv = await client.dispense('kv');
     await kv.get('x');
     await new Promise((r) => setTimeout(r, 1000));

@@ -1,17 +1,17 @@
 // The host's gRPC client is selectable: plugwire's h2 (default) or grpc-js, same plugin definitions either way.
 import { describe, expect, it } from 'vitest';
 import { Client, PluginError, type GrpcClientTransport } from '@plugwire/plugin';
-import { handshake, kvPlugin } from '../src/kv/shared.js';
+import { handshake, kv } from '../src/kv/definition.js';
 import { nodePlugin } from './support.js';
 
 describe.each<GrpcClientTransport | undefined>([undefined, 'h2', 'grpc-js'])('Client grpcTransport %s', (grpcTransport) => {
   it('calls a TS gRPC plugin, 4 MiB both ways, pings and kills it', async () => {
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: nodePlugin('kv/plugin-grpc.js'), allowedProtocols: ['grpc'], ...(grpcTransport && { grpcTransport }) });
+    const client = new Client({ handshake, plugins: { kv }, cmd: nodePlugin('kv/plugin-grpc.js'), allowedProtocols: ['grpc'], ...(grpcTransport && { grpcTransport }) });
     try {
-      const kv = await client.dispense('kv');
+      const store = await client.dispense('kv');
       const big = Buffer.alloc(4 << 20, 7);
-      await kv.put('big', big);
-      expect(Buffer.from(await kv.get('big')).equals(big)).toBe(true);
+      await store.put('big', big);
+      expect(Buffer.from(await store.get('big')).equals(big)).toBe(true);
       await client.ping();
     } finally {
       await client.kill();
@@ -21,5 +21,5 @@ describe.each<GrpcClientTransport | undefined>([undefined, 'h2', 'grpc-js'])('Cl
 });
 
 it('refuses an unknown grpcTransport', () => {
-  expect(() => new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: nodePlugin('kv/plugin-grpc.js'), grpcTransport: 'http1' as GrpcClientTransport })).toThrow(PluginError);
+  expect(() => new Client({ handshake, plugins: { kv }, cmd: nodePlugin('kv/plugin-grpc.js'), grpcTransport: 'http1' as GrpcClientTransport })).toThrow(PluginError);
 });

@@ -81,7 +81,7 @@ async function nice(command: string, args: readonly string[], options: { cwd?: s
 
 function goEnv(): NodeJS.ProcessEnv {
   // Module mode whatever the caller's environment says (the Debian fixtures use GOPATH mode).
-  return { ...process.env, GO111MODULE: 'on', GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
+  return { ...process.env, GO111MODULE: 'on', GOFLAGS: '-mod=readonly', CGO_ENABLED: '0' };
 }
 
 /** Downloads a module from the Go module proxy and returns its directory in the module cache. */
@@ -97,7 +97,7 @@ async function downloadModule(go: string, module: string, version: string): Prom
  * module is copied out of the read-only module cache and built inside itself, with its own go.mod and go.sum
  * (`go install module@version` refuses modules with replace directives, as OpenTofu's go.mod has).
  */
-async function buildModule(name: string, module: string, version: string, pkg: string, binary: string): Promise<string> {
+async function buildModule(name: string, module: string, version: string, pkg: string, binary: string, ldflags = ''): Promise<string> {
   const dir = join(cacheDir, name, version);
   const out = join(dir, binary);
   if (existsSync(out)) return out;
@@ -111,7 +111,7 @@ async function buildModule(name: string, module: string, version: string, pkg: s
   await exec('chmod', ['-R', 'u+w', work]);
   const tmp = `${out}.${process.pid}`;
   try {
-    await nice(go, ['build', '-trimpath', '-ldflags=-s -w', '-o', tmp, pkg], { cwd: work, env: goEnv() });
+    await nice(go, ['build', '-trimpath', `-ldflags=-s -w ${ldflags}`, '-o', tmp, pkg], { cwd: work, env: goEnv() });
     renameSync(tmp, out); // concurrent builders: the last rename wins, both binaries are the same program
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -129,7 +129,16 @@ export function ensureTimeProvider(): Promise<string> {
 /** OpenTofu's `tofu`, built once; returns the executable's path. */
 export function ensureTofu(): Promise<string> {
   const { module, version } = OPENTOFU;
-  return buildModule('tofu', module, version, './cmd/tofu', 'tofu');
+  // As OpenTofu's release builds do: without this, `tofu version` says v1.x.y-dev.
+  return buildModule('tofu', module, version, './cmd/tofu', 'tofu', '-X github.com/opentofu/opentofu/version.dev=no');
+}
+
+const kvProto = join(repoRoot, 'examples/proto/kv/kv.proto');
+
+/** The venv's directory: `<cache>/venv-<hash of the requirements and the kv .proto>`. */
+export function venvDir(): string {
+  const hash = createHash('sha256').update(readFileSync(PY_REQUIREMENTS)).update(readFileSync(kvProto)).digest('hex').slice(0, 12);
+  return join(cacheDir, `venv-${hash}`);
 }
 
 /** The Python venv: its interpreter and the generated kv protobuf modules' directory (for PYTHONPATH). */
@@ -144,9 +153,7 @@ export interface Venv {
  */
 export async function ensureVenv(): Promise<Venv> {
   const requirements = readFileSync(PY_REQUIREMENTS, 'utf8');
-  const proto = join(repoRoot, 'examples/proto/kv/kv.proto');
-  const hash = createHash('sha256').update(requirements).update(readFileSync(proto)).digest('hex').slice(0, 12);
-  const dir = join(cacheDir, `venv-${hash}`);
+  const dir = venvDir();
   const python = join(dir, 'bin/python');
   const gen = join(dir, 'gen');
   const done = join(dir, '.complete');
@@ -170,7 +177,7 @@ export async function ensureVenv(): Promise<Venv> {
     mkdirSync(gen, { recursive: true });
     await nice(
       python,
-      ['-m', 'grpc_tools.protoc', `-I${dirname(proto)}`, `--python_out=${gen}`, `--grpc_python_out=${gen}`, `--grpclib_python_out=${gen}`, proto],
+      ['-m', 'grpc_tools.protoc', `-I${dirname(kvProto)}`, `--python_out=${gen}`, `--grpc_python_out=${gen}`, `--grpclib_python_out=${gen}`, kvProto],
       { env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` } },
     );
     writeFileSync(done, requirements);
@@ -189,6 +196,6 @@ async function timed(name: string, step: () => Promise<unknown>, cached: boolean
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const has = (name: string, version: string, binary: string) => existsSync(join(cacheDir, name, version, binary));
   await timed(`terraform-provider-time ${TIME_PROVIDER.version}`, ensureTimeProvider, has('providers/terraform-provider-time', TIME_PROVIDER.version, 'terraform-provider-time'));
-  await timed('python venv (python-plugin, pyvider-rpcplugin)', ensureVenv, false);
+  await timed('python venv (python-plugin, pyvider-rpcplugin)', ensureVenv, existsSync(join(venvDir(), '.complete')));
   await timed(`OpenTofu ${OPENTOFU.version}`, ensureTofu, has('tofu', OPENTOFU.version, 'tofu'));
 }

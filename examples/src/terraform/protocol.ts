@@ -1,8 +1,8 @@
 // Terraform's plugin protocol 5 as plugwire speaks it: the handshake Terraform and OpenTofu use, the `provider`
 // plugin for both sides, and DynamicValue (cty values in msgpack) with unknown values.
 import { decode, encode, ExtensionCodec } from '@msgpack/msgpack';
-import type { AbortOptions } from '@plugwire/core';
-import { clientOn, definePlugin, unary, type HandshakeConfig, type UnaryMethod } from '@plugwire/plugin';
+import { definePlugin, type AbortOptions, type HandshakeConfig } from '@plugwire/plugin';
+import { implement, partial, type ResponseOf, type ServiceHandlers } from '@plugwire/plugin/grpc';
 import {
   ApplyResourceChange_Request,
   Configure_Request,
@@ -10,14 +10,12 @@ import {
   GetProviderSchema_Request,
   PlanResourceChange_Request,
   PrepareProviderConfig_Request,
-  ProviderClient,
   ProviderService,
   ReadResource_Request,
   Stop_Request,
   UpgradeResourceState_Request,
   ValidateResourceTypeConfig_Request,
   type DeepPartial,
-  type ProviderServer,
 } from '../gen/tfplugin5/tfplugin5.js';
 
 /**
@@ -65,34 +63,31 @@ const requests = {
   stop: Stop_Request,
 } as const;
 
-type ResponseOf<M> = M extends UnaryMethod<never, infer Res> ? Res : never;
 type RequestOf<K extends keyof typeof requests> = DeepPartial<ReturnType<(typeof requests)[K]['fromPartial']>>;
 
 /** The host's view of a protocol-5 provider: Terraform's RPCs for one managed resource, as promises. */
 export type Provider = {
-  [K in keyof typeof requests]: (request: RequestOf<K>, options?: AbortOptions) => Promise<ResponseOf<ProviderClient[K]>>;
+  [K in keyof typeof requests]: (request: RequestOf<K>, options?: AbortOptions) => Promise<ResponseOf<(typeof ProviderService)[K]>>;
 };
 
 /**
- * The `provider` plugin of Terraform's plugin protocol 5. A provider process passes its implementation (any
- * RPC it leaves out answers UNIMPLEMENTED, as Terraform expects of optional ones); a host passes nothing.
- * @param impl - the provider's RPC handlers (grpc-js style), on the plugin side
+ * The `provider` plugin of Terraform's plugin protocol 5. The host calls Terraform's RPCs with partial requests
+ * (completed with the protocol's defaults); a provider process serves a {@link Provider} implementation, and every
+ * other RPC answers UNIMPLEMENTED, as Terraform expects of optional ones.
  */
-export function providerPlugin(impl?: Partial<ProviderServer>) {
-  return definePlugin<Provider>({
-    grpcServer(_broker, server) {
-      if (!impl) throw new Error('providerPlugin needs an implementation on the provider side');
-      // grpc-js answers UNIMPLEMENTED for every handler left out.
-      server.addService(ProviderService, impl as ProviderServer);
+export const provider = definePlugin<Provider>({
+  grpc: {
+    server: (impl) => {
+      const handlers = Object.fromEntries(Object.keys(requests).map((name) => [name, (request: never) => impl[name as keyof Provider](request)]));
+      return implement(ProviderService, partial<typeof ProviderService>(handlers as Partial<ServiceHandlers<typeof ProviderService>>));
     },
-    grpcClient(_broker, channel) {
-      const client = clientOn(ProviderClient, channel);
+    client: (conn) => {
+      const client = conn.client(ProviderService) as unknown as Record<string, (request: unknown, options?: AbortOptions) => Promise<unknown>>;
       const entries = Object.entries(requests).map(([name, type]) => {
-        const method = (client[name as keyof typeof requests] as Function).bind(client) as UnaryMethod<unknown, unknown>;
         const complete = type.fromPartial as (partial: unknown) => unknown;
-        return [name, (request: unknown, options?: AbortOptions) => unary(method, complete(request), options)] as const;
+        return [name, (request: unknown, options?: AbortOptions) => client[name]!(complete(request), options)] as const;
       });
       return Object.fromEntries(entries) as Provider;
     },
-  });
-}
+  },
+});

@@ -1,5 +1,6 @@
 // `plugwire doctor`: launches a plugin as a go-plugin host would and reports every step, naming the cause and the
 // fix when one fails.
+import { X509Certificate } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
 import { PluginError } from '@plugwire/core';
@@ -20,7 +21,7 @@ export type StepStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 /** One step of the doctor's report. */
 export interface Step {
-  /** Stable id: file, start, stdout, handshake, version, protocol, connect, health, services, stderr, shutdown. */
+  /** Stable id: file, start, stdout, handshake, version, protocol, connect, health, services, shutdown, stderr. */
   id: string;
   /** What was checked. */
   title: string;
@@ -53,7 +54,10 @@ export interface DoctorReport {
   /** What the plugin printed on stdout before its handshake line. */
   stdoutBeforeHandshake: string[];
   /** The handshake line and its fields, when one came. */
-  handshake?: { line: string } & Handshake;
+  handshake?: {
+    /** The line as printed. */
+    line: string;
+  } & Handshake;
   /** The plugin protocol version the plugin chose, when the host has it. */
   negotiatedVersion?: number;
   /** Health (`plugin` SERVING) for gRPC, Control.Ping for netrpc. */
@@ -65,7 +69,12 @@ export interface DoctorReport {
   /** The plugin's stderr entries at their levels. */
   stderr: StderrEntry[];
   /** How the process ended, and whether it needed a SIGKILL. */
-  exit?: ExitInfo & { forced: boolean; graceful: boolean };
+  exit?: ExitInfo & {
+    /** Whether it had to be killed after the grace period. */
+    forced: boolean;
+    /** Whether the plugin acknowledged the request to shut down (Shutdown / Control.Quit). */
+    graceful: boolean;
+  };
   /** The first problem found, with its fix. */
   diagnosis?: Diagnosis;
 }
@@ -79,6 +88,19 @@ export interface DoctorReporter {
 }
 
 const KILL_WAIT_MS = 2000;
+// The services go-plugin (and plugwire) serve besides the plugin's own; listed on one line.
+const GO_PLUGIN_SERVICES = new Set([
+  'plugin.GRPCBroker',
+  'plugin.GRPCController',
+  'plugin.GRPCStdio',
+  'grpc.health.v1.Health',
+  'grpc.reflection.v1.ServerReflection',
+  'grpc.reflection.v1alpha.ServerReflection',
+]);
+// How long a plugin may take to answer Shutdown / Control.Quit before doctor signals it instead.
+const CLOSE_WAIT_MS = 3000;
+// How long health / Control.Ping may take.
+const PING_WAIT_MS = 5000;
 
 class Timer {
   private readonly start = performance.now();
@@ -93,9 +115,17 @@ function methodLine(m: { name: string; methodKind: string; input: { typeName: st
   return `${m.name}(${client}${m.input.typeName}) returns (${server}${m.output.typeName})`;
 }
 
-function certSummary(cert: string | undefined): string {
+/** The 6th handshake field decoded: go-plugin sends the plugin's AutoMTLS certificate as unpadded base64 DER. */
+export function certSummary(cert: string | undefined): string {
   if (cert === undefined) return 'none (no AutoMTLS)';
-  return `${Math.floor((cert.length * 3) / 4)} bytes of DER (AutoMTLS)`;
+  try {
+    const x509 = new X509Certificate(Buffer.from(cert, 'base64'));
+    const key = x509.publicKey.asymmetricKeyDetails;
+    const keyText = x509.publicKey.asymmetricKeyType === 'ec' ? `ECDSA ${key?.namedCurve ?? ''}`.trim() : (x509.publicKey.asymmetricKeyType ?? 'unknown key');
+    return `${x509.subject.replace(/\n/g, ', ')}; ${keyText}; valid ${x509.validFrom} to ${x509.validTo}; SHA-256 ${x509.fingerprint256}`;
+  } catch (err) {
+    return `${Math.floor((cert.length * 3) / 4)} bytes that are not an X.509 certificate (${(err as Error).message})`;
+  }
 }
 
 /**
@@ -134,7 +164,7 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
     title: 'executable',
     status: resolved === undefined || foreign || notExec ? 'fail' : 'ok',
     ms: t.ms(),
-    details: report.file,
+    details: resolved === undefined || foreign || notExec ? report.file : [report.file.join('; ')],
   });
 
   // 2. Launch and wait for the handshake line.
@@ -145,7 +175,6 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
   report.stdoutBeforeHandshake = [...plugin.noise];
   const startMs = t.ms();
   const pidNote = plugin.pid !== undefined ? [`pid ${plugin.pid}`] : [];
-  const fileNotes = report.file.map((n) => `  ${n}`);
 
   let handshake: Handshake | undefined;
   switch (outcome.kind) {
@@ -234,7 +263,7 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
     }
     case 'handshake':
       handshake = outcome.handshake;
-      step({ id: 'start', title: 'launch', status: 'ok', ms: startMs, details: [...pidNote, `handshake line after ${startMs} ms`] });
+      step({ id: 'start', title: 'launch', status: 'ok', ms: startMs, details: [`${pidNote.join('')}: handshake line after ${startMs} ms`] });
       break;
   }
 
@@ -326,16 +355,36 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
       reporter.begin(`connect over ${handshake.protocol}`);
       try {
         connection = await connectPlugin(handshake, exited.signal);
-        t = await healthStep(connection, report, step, t);
       } catch (err) {
         const e = PluginError.from(err);
         fail({
           cause: 'connect_failed',
-          problem: `cannot talk to the plugin at ${handshake.network}:${handshake.address}: ${e.message}`,
-          fix: 'the plugin printed an address it does not answer on: check that it listens before printing the handshake line',
+          problem: `cannot connect to the plugin at ${handshake.network}:${handshake.address}: ${e.message}`,
+          fix: 'the plugin printed an address it does not listen on: it must listen before printing the handshake line',
         });
-        report.health = 'FAILED';
-        step({ id: 'health', title: handshake.protocol === 'grpc' ? 'health' : 'Control.Ping', status: 'fail', ms: t.ms(), details: [e.message] });
+        step({ id: 'connect', title: `connect over ${handshake.protocol}`, status: 'fail', ms: t.ms(), details: [e.message] });
+      }
+      if (connection !== undefined) {
+        try {
+          await healthStep(connection, report, step, t);
+        } catch (err) {
+          const cause = PluginError.from(err);
+          const e = cause.code === 'aborted' || cause.code === 'timeout' ? new PluginError('timeout', `no answer within ${PING_WAIT_MS} ms`, { cause }) : cause;
+          const what = handshake.protocol === 'grpc' ? 'the gRPC health check (service "plugin")' : 'Control.Ping';
+          fail({
+            cause: 'unhealthy',
+            problem: `the plugin does not answer ${what} at ${handshake.network}:${handshake.address}: ${e.message}`,
+            fix:
+              handshake.protocol === 'grpc'
+                ? 'a go-plugin gRPC plugin serves grpc.health.v1.Health with service "plugin" SERVING: serve through go-plugin (or plugwire) rather than a bare gRPC server'
+                : 'the plugin must serve go-plugin\'s netrpc protocol (yamux, then net/rpc with Control.Ping) on the address it printed',
+          });
+          report.health = 'FAILED';
+          step({ id: 'health', title: handshake.protocol === 'grpc' ? 'health' : 'Control.Ping', status: 'fail', ms: t.ms(), details: [e.message] });
+          // It will not answer Shutdown either: drop the connection and stop the process with a signal.
+          connection.protocol.abort(e);
+          connection = undefined;
+        }
       }
       if (connection?.channel !== undefined) await servicesStep(connection.channel, spec.timeout, report, step, reporter);
     }
@@ -346,10 +395,16 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
   if (!plugin.hasExited() && plugin.pid !== undefined) reporter.begin('shut down');
   let graceful = false;
   if (connection !== undefined) {
-    try {
-      graceful = await connection.protocol.close();
-    } catch {
-      graceful = false;
+    const conn = connection;
+    let timer: NodeJS.Timeout | undefined;
+    graceful = await Promise.race([
+      conn.protocol.close().catch(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!graceful) {
+      conn.protocol.abort(new PluginError('closed', 'plugwire doctor stopped waiting for the shutdown'));
+      plugin.signal('SIGTERM');
     }
   } else if (!plugin.hasExited()) {
     plugin.signal('SIGTERM');
@@ -359,7 +414,7 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
   if (plugin.pid !== undefined) {
     report.exit = { ...exit, forced, graceful };
     const clean = connection !== undefined && graceful && !forced && exit.code === 0;
-    const how = connection !== undefined ? (graceful ? 'asked to shut down (acknowledged)' : 'asked to shut down (not acknowledged)') : 'stopped with SIGTERM';
+    const how = connection !== undefined ? (graceful ? 'asked to shut down (acknowledged)' : 'asked to shut down (no answer within 3 s: SIGTERM)') : 'stopped with SIGTERM';
     step({
       id: 'shutdown',
       title: 'shutdown',
@@ -404,9 +459,9 @@ function exitSignal(plugin: ObservedPlugin): AbortController {
   return c;
 }
 
-async function healthStep(connection: PluginConnection, report: DoctorReport, step: (s: Step) => void, t: Timer): Promise<Timer> {
+async function healthStep(connection: PluginConnection, report: DoctorReport, step: (s: Step) => void, t: Timer): Promise<void> {
   const grpcPlugin = connection.protocol.protocol === 'grpc';
-  await connection.protocol.ping({ signal: AbortSignal.timeout(5000) });
+  await connection.protocol.ping({ signal: AbortSignal.timeout(PING_WAIT_MS) });
   report.health = grpcPlugin ? 'SERVING' : 'PING_OK';
   step({
     id: 'health',
@@ -415,7 +470,6 @@ async function healthStep(connection: PluginConnection, report: DoctorReport, st
     ms: t.ms(),
     details: [grpcPlugin ? 'grpc.health.v1.Health/Check service "plugin": SERVING' : 'Control.Ping answered'],
   });
-  return new Timer();
 }
 
 async function servicesStep(channel: grpc.Channel, timeout: number, report: DoctorReport, step: (s: Step) => void, reporter: DoctorReporter): Promise<void> {
@@ -440,10 +494,14 @@ async function servicesStep(channel: grpc.Channel, timeout: number, report: Doct
       return { name, methods: desc ? desc.methods.map(methodLine) : [] };
     });
     const details = [`reflection ${reflected.version}`];
-    for (const s of report.services) {
-      details.push(`  ${s.name}${s.methods.length === 0 ? ' (not described)' : ''}`);
-      for (const m of s.methods) details.push(`    ${m}`);
+    const builtins = report.services.filter((svc) => GO_PLUGIN_SERVICES.has(svc.name)).map((svc) => svc.name);
+    const own = report.services.filter((svc) => !GO_PLUGIN_SERVICES.has(svc.name));
+    if (own.length === 0) details.push('  no services of its own are described (only go-plugin\'s built-ins)');
+    for (const svc of own) {
+      details.push(`  ${svc.name}${svc.methods.length === 0 ? ' (not described)' : ''}`);
+      for (const m of svc.methods) details.push(`    ${m}`);
     }
+    if (builtins.length > 0) details.push(`  go-plugin built-ins: ${builtins.join(', ')}`);
     step({ id: 'services', title: 'services', status: 'ok', ms: t.ms(), details });
   } catch (err) {
     report.reflection = null;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGo, goSkipReason } from '../../../test/support/go.js';
+import { buildGo, buildGoModern, goSkipReason } from '../../../test/support/go.js';
 import { example, fixture, plugwire, protoset, root } from './support.js';
 
 const COOKIE = ['--cookie', 'BASIC_PLUGIN=hello'];
@@ -46,6 +46,20 @@ describe('plugwire call: kv Put then Get on one plugin', () => {
       const run = await plugwire(['call', ...COOKIE, '--', goPlugin, 'kv', 'grpc', 'proto.KV/Get', '{"key":"a"}']);
       expect(run.code).toBe(1);
       expect(run.stderr).toContain('the plugin serves no gRPC reflection: give the service description with --protoset FILE');
+    });
+  });
+
+  describe('against the Go go-plugin v1.8 plugin', () => {
+    let goPlugin: string | undefined;
+    beforeAll(async () => {
+      if (goSkipReason() === undefined) goPlugin = await buildGoModern('explugin');
+    });
+    it('through reflection alone', async () => {
+      if (goPlugin === undefined) return;
+      const run = await plugwire(['call', ...COOKIE, '--', goPlugin, 'kv', 'grpc', ...PUT_GET]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe('{}\n{\n  "value": "aGk="\n}\n');
     });
   });
 });

@@ -1,9 +1,11 @@
 // plugwire doctor, run as a user runs it, against the example plugins, Go go-plugin plugins and misbehaving ones.
+import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGo, goSkipReason } from '../../../test/support/go.js';
+import { goPluginVersions, goSkipReason } from '../../../test/support/go.js';
 import { example, fixture, foreignBinary, plugwire, root } from './support.js';
 
 const COOKIE = ['--cookie', 'BASIC_PLUGIN=hello'];
@@ -43,8 +45,7 @@ describe('plugwire doctor on healthy plugins', () => {
       'service "plugin": SERVING',
       '✓ services',
       'reflection v1',
-      'plugin.GRPCController',
-      'Shutdown(plugin.Empty) returns (plugin.Empty)',
+      'go-plugin built-ins: plugin.GRPCBroker, plugin.GRPCController, plugin.GRPCStdio, grpc.health.v1.Health',
       '✓ shutdown',
       'asked to shut down (acknowledged)',
       'exit status 0',
@@ -65,10 +66,10 @@ describe('plugwire doctor on healthy plugins', () => {
     expect(report.stderr.some((e) => e.level === 'debug' && e.message === 'plugin address')).toBe(true);
   });
 
-  describe('Go go-plugin v1.0.1 plugins', () => {
+  describe.each(goPluginVersions)('Go go-plugin $version plugins', ({ version, modern, build }) => {
     let goPlugin: string | undefined;
     beforeAll(async () => {
-      if (goSkipReason() === undefined) goPlugin = await buildGo('explugin');
+      if (goSkipReason() === undefined) goPlugin = await build('explugin');
     });
     it.each(['grpc', 'netrpc'])('diagnoses the Go kv plugin over %s', async (protocol) => {
       if (goPlugin === undefined) return;
@@ -79,9 +80,16 @@ describe('plugwire doctor on healthy plugins', () => {
       expect(report.health).toBe(protocol === 'grpc' ? 'SERVING' : 'PING_OK');
       // The hclog JSON line the Go plugin logs, at its level.
       expect(report.stderr).toContainEqual(expect.objectContaining({ level: 'warn', message: 'go plugin starting' }));
-      if (protocol === 'grpc') {
+      if (protocol === 'grpc' && modern) {
+        // go-plugin v1.8 registers reflection: the kv service and its methods are listed.
+        expect(report.reflection).toMatch(/^v1/);
+        expect(report.services).toContainEqual({
+          name: 'proto.KV',
+          methods: ['Get(proto.GetRequest) returns (proto.GetResponse)', 'Put(proto.PutRequest) returns (proto.Empty)'],
+        });
+      } else if (protocol === 'grpc') {
         // go-plugin v1.0.1 registers no reflection service: said so, not failed.
-        expect(report.reflection).toBeNull();
+        expect(report.reflection, version).toBeNull();
         expect(report.steps.find((s) => s.id === 'services')?.status).toBe('warn');
       }
       expect(report.exit?.forced).toBe(false);
@@ -167,6 +175,15 @@ describe('plugwire doctor names the cause and the fix', () => {
     expect(report.diagnosis?.hostSees).toContain('incompatible API version with plugin. Plugin version: 1, Client versions: [2 3]');
   });
 
+  it.each(['grpc', 'netrpc'])('a process that prints a handshake but does not speak %s: unhealthy, stopped', async (protocol) => {
+    const { code, report } = await doctorJson([...COOKIE, '--env', `FIXTURE_PROTOCOL=${protocol}`, '--', process.execPath, misbehaving, 'serve']);
+    expect(code).toBe(1);
+    expect(report.diagnosis?.cause).toBe('unhealthy');
+    expect(report.diagnosis?.problem).toContain('no answer within 5000 ms');
+    expect(report.health).toBe('FAILED');
+    expect(report.exit).toMatchObject({ code: 0, forced: false });
+  });
+
   it('not executable', async () => {
     const file = join(dir, 'plugin.mjs');
     copyFileSync(example('kv/plugin-grpc.js'), file);
@@ -194,6 +211,12 @@ describe('plugwire doctor names the cause and the fix', () => {
 });
 
 describe('plugwire command line', () => {
+  it('runs through npx in the workspace, as a user runs it', async () => {
+    const { stdout } = await promisify(execFile)('npx', ['--no-install', 'plugwire', '--help'], { cwd: root });
+    expect(stdout).toContain('Usage: plugwire <command> [options]');
+    expect(stdout).toMatch(/doctor\s+launch a plugin as a go-plugin host would/);
+  });
+
   it('--help on every command, exit status 2 on a usage error', async () => {
     for (const command of ['doctor']) {
       const run = await plugwire([command, '--help']);

@@ -90,7 +90,8 @@ export class PluginError extends Error {
   }
 
   /**
-   * Recognises PluginErrors by brand, not by prototype, so that copies of this class agree.
+   * Recognises PluginErrors by brand, not by prototype, so that copies of this class agree. Subclasses keep the
+   * ordinary prototype check.
    * @param value - anything
    */
   static override [Symbol.hasInstance](value: unknown): boolean {

@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Duplex } from 'node:stream';
 import * as grpcJs from '@grpc/grpc-js';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type Listener, type Logger } from '@plugwire/core';
+import type { TransportTls } from '@plugwire/net';
 import { openChannel, type GrpcClientTransport } from './channel.js';
 import { ConnInfo } from './gen/grpc_broker.js';
 import type { StreamMux } from './mux.js';
@@ -27,6 +28,8 @@ export interface GrpcBrokerOptions {
   readonly stop: AbortSignal;
   /** Receive limit of the brokered servers. */
   readonly maxReceiveMessageLength: number;
+  /** TLS of brokered connections, both ways (go-plugin uses the connection's TLS config). @default none */
+  readonly tls?: TransportTls;
   /**
    * The client that carries calls on dialed channels.
    * @default 'h2'
@@ -291,7 +294,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
           server.forceShutdown();
           throw PluginError.from(err);
         }
-        const served = serveStreams(server);
+        const served = serveStreams(server, options.tls, logger);
         const unlisten = m.listen(id, (s) => served.inject(s));
         const close = served.close;
         const abort = served.abort;
@@ -303,7 +306,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
       }
       const listener = await options.listen();
       const server = new grpcJs.Server({ 'grpc.max_receive_message_length': options.maxReceiveMessageLength });
-      const serving = serveOn(server, listener);
+      const serving = serveOn(server, listener, options.tls, logger);
       servers.add(serving);
       try {
         register(server);
@@ -331,13 +334,13 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
           first.destroy();
           throw closedReason;
         }
-        const sc = await openStreamChannel(() => knockAndOpen(m, id), first, stop, logger);
+        const sc = await openStreamChannel(() => knockAndOpen(m, id), first, stop, logger, options.tls);
         streamChannels.add(sc);
         return sc.channel;
       }
       const info = await waitForInfo(id, opts.signal);
       if (closedReason) throw closedReason;
-      const channel = openChannel(info, stop, options.transport);
+      const channel = openChannel(info, stop, options.tls, options.transport);
       channels.add(channel);
       return channel;
     },

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { PluginError, type PluginAddress } from '@plugwire/core';
-import { grpcTarget } from '@plugwire/net';
+import { createSecureContext } from 'node:tls';
+import { clientOptions, grpcTarget, type TransportTls } from '@plugwire/net';
 import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
 import { H2Channel } from './h2-channel.js';
 import { deliverFailure } from './lost.js';
@@ -16,24 +17,42 @@ const stopSignals = new WeakMap<grpc.ChannelInterface, AbortSignal>();
 export type GrpcClientTransport = 'h2' | 'grpc-js';
 
 /**
- * Opens a channel to `address` the way go-plugin dials: plaintext, no message size limit in either direction.
+ * grpc-js channel credentials for `tls`: the side's key and certificates, and the peer check (pinned certificate
+ * for AutoMTLS, else CA and server name).
+ * @param tls - the side's TLS
+ */
+export function channelCredentials(tls: TransportTls): grpc.ChannelCredentials {
+  const options = clientOptions(tls);
+  return grpc.credentials.createFromSecureContext(createSecureContext(tls.context), {
+    ...(options.checkServerIdentity && { checkServerIdentity: options.checkServerIdentity }),
+  });
+}
+
+/**
+ * Opens a channel to `address` the way go-plugin dials: no message size limit in either direction, plaintext or
+ * over `tls`.
  * @param address - where the peer listens
  * @param stop - fires when calls on this channel must end (plugin exited, connection closed)
- * @param transport - the client that carries the calls
+ * @param tls - TLS to dial with (AutoMTLS or the host's own) @default none (plaintext)
+ * @param transport - the client that carries the calls @default 'h2'
  */
 export function openChannel(
   address: PluginAddress | { network: string; address: string },
   stop: AbortSignal,
+  tls?: TransportTls,
   transport: GrpcClientTransport = 'h2',
 ): grpc.ChannelInterface {
   const target = grpcTarget(address);
-  const channel: grpc.ChannelInterface =
-    transport === 'h2'
-      ? new H2Channel({ network: address.network === 'unix' ? 'unix' : 'tcp', address: address.address })
-      : new grpc.Channel(target, grpc.credentials.createInsecure(), {
-          'grpc.max_receive_message_length': -1,
-          'grpc.max_send_message_length': -1,
-        });
+  if (transport === 'h2') {
+    const channel = new H2Channel({ network: address.network === 'unix' ? 'unix' : 'tcp', address: address.address }, {}, tls);
+    stopSignals.set(channel, stop);
+    return channel;
+  }
+  const channel = new grpc.Channel(target, tls ? channelCredentials(tls) : grpc.credentials.createInsecure(), {
+    'grpc.max_receive_message_length': -1,
+    'grpc.max_send_message_length': -1,
+    ...(tls && { 'grpc.ssl_target_name_override': tls.servername, 'grpc.default_authority': tls.servername }),
+  });
   stopSignals.set(channel, stop);
   return channel;
 }

@@ -1,7 +1,6 @@
 import { Metadata, connectivityState, type ChannelInterface } from '@grpc/grpc-js';
-import { dial, listenUnix } from '@plugwire/net';
-import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions, type PluginAddress } from '@plugwire/core';
-import type { Socket } from 'node:net';
+import { dial, listenUnix, parseAddress, type TransportTls } from '@plugwire/net';
+import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions } from '@plugwire/core';
 import { createSession } from '@plugwire/yamux';
 import { clientOn, openChannel, type GrpcClientTransport } from './channel.js';
 import { createStreamMux, type StreamMux } from './mux.js';
@@ -29,24 +28,23 @@ export interface ConnectGrpcOptions extends ConnectTransportOptions<GrpcPlugin> 
    */
   readonly brokerSocketDir?: string;
   /**
-   * go-plugin v1.6+ `GRPCBrokerMultiplex`: one connection to the plugin carries a yamux session, whose first stream
-   * is the main gRPC connection and whose later streams are brokered connections asked for by knocks. Only for a
-   * plugin that announced support (7th handshake field). @default false
+   * TLS to the plugin and on the host's broker listeners (AutoMTLS with the plugin's certificate, or the host's
+   * own TLS).
+   * @default none (plaintext)
    */
-  readonly multiplex?: boolean;
+  readonly tls?: TransportTls;
   /**
    * The client that carries the host's calls (health, controller, stdio, broker, the plugins' own clients):
    * plugwire's lean HTTP/2 client, or grpc-js's channel.
    * @default 'h2'
    */
   readonly transport?: GrpcClientTransport;
-}
-
-/** Connects a socket to the plugin's address (the one raw connection of knock mode). */
-async function connectSocket(address: { network: string; address: string }, signal: AbortSignal | undefined): Promise<Socket> {
-  const socket = await dial(address as PluginAddress, signal ? { signal } : {});
-  if (address.network === 'tcp') socket.setKeepAlive(true);
-  return socket;
+  /**
+   * go-plugin v1.6+ `GRPCBrokerMultiplex`: one connection to the plugin carries a yamux session, whose first stream
+   * is the main gRPC connection and whose later streams are brokered connections asked for by knocks. Only for a
+   * plugin that announced support (7th handshake field). @default false
+   */
+  readonly multiplex?: boolean;
 }
 
 /**
@@ -72,14 +70,16 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
   let main: StreamChannel | undefined;
   try {
     if (options.multiplex) {
-      const socket = await connectSocket(options.address, options.signal);
+      const address = parseAddress(options.address);
+      const socket = await dial(address, options.signal ? { signal: options.signal } : {});
+      if (address.network === 'tcp') socket.setKeepAlive(true);
       logger.debug({ address: options.address.address }, 'client muxer connected');
       mux = createStreamMux(createSession(socket, 'client', { logger }), undefined, logger);
       const m = mux;
-      main = await openStreamChannel(() => m.open(), undefined, stop.signal, logger);
+      main = await openStreamChannel(() => m.open(), undefined, stop.signal, logger, options.tls);
       channel = main.channel;
     } else {
-      channel = openChannel(options.address, stop.signal, options.transport);
+      channel = openChannel(options.address, stop.signal, options.tls, options.transport);
     }
   } catch (err) {
     exited?.removeEventListener('abort', onExited);
@@ -92,7 +92,8 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
     logger,
     stop: stop.signal,
     maxReceiveMessageLength: DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH,
-    transport: options.transport,
+    ...(options.tls && { tls: options.tls }),
+    ...(options.transport && { transport: options.transport }),
     ...(sessionMux ? { mux: () => Promise.resolve(sessionMux) } : {}),
   });
   // Errors are ignored as go-plugin does: a plugin without GRPCBroker still works.
@@ -120,7 +121,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
       const plugin = Object.hasOwn(options.plugins, name) ? options.plugins[name] : undefined;
       if (!plugin) throw new PluginError('not_found', `unknown plugin type: ${name}`);
       if (typeof plugin.grpcClient !== 'function') {
-        throw new PluginError('invalid_argument', `plugin ${JSON.stringify(name)} doesn't support gRPC; give its definition a grpcClient or use netrpc`);
+        throw new PluginError('unimplemented', `plugin ${JSON.stringify(name)} doesn't support gRPC; give its definition a gRPC client half, or use netrpc`);
       }
       const client: unknown = await plugin.grpcClient(broker, channel, stop.signal);
       if (opts.signal?.aborted) throw abortError(opts.signal, 'dispense');

@@ -2,6 +2,8 @@
 // and `clientOn` run on it unchanged, while the bytes go over plugwire's lean HTTP/2 client instead of grpc-js's
 // node:http2 stack. One connection per channel, opened at once and again on the next call if it was lost.
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { clientOptions, type TransportTls } from '@plugwire/net';
 import * as grpc from '@grpc/grpc-js';
 import { PluginError } from '@plugwire/core';
 import { createH2Client, startCall, type GrpcCall, type H2ClientOptions, type H2Connection, type HeaderField } from '@plugwire/h2';
@@ -131,22 +133,35 @@ export class H2Channel implements grpc.ChannelInterface {
   /**
    * @param address - unix socket path or host:port
    * @param options - h2 client options
+   * @param tls - TLS to dial with (ALPN h2) @default none (h2c)
    */
   constructor(
     private readonly address: H2ChannelAddress,
     private readonly options: H2ClientOptions = {},
+    private readonly tls?: TransportTls,
   ) {
     this.conn = this.open();
   }
 
   private open(): H2Connection {
+    const at = this.address.address.lastIndexOf(':');
+    const where =
+      this.address.network === 'unix'
+        ? { path: this.address.address }
+        : { host: this.address.address.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(this.address.address.slice(at + 1)) };
     let socket: Socket;
-    if (this.address.network === 'unix') socket = connect(this.address.address);
-    else {
-      const at = this.address.address.lastIndexOf(':');
-      socket = connect({ host: this.address.address.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(this.address.address.slice(at + 1)), noDelay: true });
+    if (this.tls) {
+      // TLS with ALPN h2 (what grpc-go servers require); the preface waits in the TLS socket for the handshake.
+      const secured = tlsConnect({ ...clientOptions(this.tls, ['h2']), ...where });
+      secured.once('secureConnect', () => {
+        if (secured.alpnProtocol !== 'h2') secured.destroy(new PluginError('unavailable', 'the plugin did not agree to HTTP/2 over TLS (ALPN h2)'));
+      });
+      socket = secured;
+    } else {
+      socket = connect(where);
+      if (!('path' in where)) socket.setNoDelay(true);
     }
-    const conn = createH2Client(socket, this.options);
+    const conn = createH2Client(socket, this.tls ? { scheme: 'https', ...this.options } : this.options);
     void conn.closed.then(() => this.changed());
     return conn;
   }

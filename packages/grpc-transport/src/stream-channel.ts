@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@plugwire/core';
+import type { TransportTls } from '@plugwire/net';
 import { openChannel } from './channel.js';
 
 /** A grpc-js channel whose connections are streams of a multiplexed session, and what releases it. */
@@ -23,8 +24,16 @@ export interface StreamChannel {
  * @param first - an already opened stream for the first connection (so that dial errors surface at once)
  * @param stop - fires when calls on the channel must end
  * @param logger - logs failed stream opens
+ * @param tls - TLS of each connection, end to end through the relay over its stream (go-plugin puts TLS on each
+ *   multiplexed connection, not on the session) @default none
  */
-export async function openStreamChannel(open: () => Promise<Duplex>, first: Duplex | undefined, stop: AbortSignal, logger: Logger): Promise<StreamChannel> {
+export async function openStreamChannel(
+  open: () => Promise<Duplex>,
+  first: Duplex | undefined,
+  stop: AbortSignal,
+  logger: Logger,
+  tls?: TransportTls,
+): Promise<StreamChannel> {
   const dir = await mkdtemp(join(tmpdir(), 'plugwire-mux-'));
   const path = join(dir, 's');
   const sockets = new Set<Socket | Duplex>();
@@ -50,7 +59,11 @@ export async function openStreamChannel(open: () => Promise<Duplex>, first: Dupl
           sockets.delete(stream);
           socket.destroy();
         });
-        socket.once('close', () => stream.destroy());
+        // grpc-js ending its connection ends the stream through the pipe (a FIN, not a reset the peer may no
+        // longer expect); only a connection that broke resets it.
+        socket.once('close', () => {
+          if (!stream.writableEnded) stream.destroy();
+        });
         stream.on('error', () => socket.destroy());
         socket.on('error', () => stream.destroy());
         socket.pipe(stream);
@@ -75,7 +88,7 @@ export async function openStreamChannel(open: () => Promise<Duplex>, first: Dupl
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
-  const channel = openChannel({ network: 'unix', address: path }, stop);
+  const channel = openChannel({ network: 'unix', address: path }, stop, tls);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {

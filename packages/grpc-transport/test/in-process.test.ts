@@ -226,6 +226,7 @@ describe.each(CLIENT_TRANSPORTS)('gRPC transport, TS host (%s client) and TS plu
     const half = await h.client.dispense('half').catch((e: unknown) => e);
     expect(half).toBeInstanceOf(PluginError);
     expect((half as PluginError).message).toMatch(/^plugin "half" doesn't support gRPC/);
+    expect((half as PluginError).code).toBe('unimplemented');
   });
 
   it('refuses to serve a plugin that has no gRPC server half, releasing the listener', async () => {
@@ -235,6 +236,7 @@ describe.each(CLIENT_TRANSPORTS)('gRPC transport, TS host (%s client) and TS plu
     );
     expect(err).toBeInstanceOf(PluginError);
     expect((err as PluginError).message).toMatch(/^"kv" is not a GRPC-compatible plugin/);
+    expect((err as PluginError).code).toBe('unimplemented');
     expect(sockets.files()).toEqual([]);
   });
 

@@ -64,9 +64,13 @@ export const MAX_WINDOW = 0x7fffffff;
 
 /** A frame as read: payload is a view into the received bytes (valid until the handler returns or copied). */
 export interface Frame {
+  /** Frame type (RFC 9113 §6: DATA 0x0, HEADERS 0x1, …). */
   readonly type: number;
+  /** Type-specific flag bits (END_STREAM, END_HEADERS, ACK, PADDED, PRIORITY). */
   readonly flags: number;
+  /** Stream identifier, 31 bits; 0 for connection frames. */
   readonly streamId: number;
+  /** The frame payload, without the 9-byte header. */
   readonly payload: Buffer;
 }
 

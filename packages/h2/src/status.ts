@@ -3,22 +3,39 @@ import type { HeaderField } from './hpack/dynamic-table.js';
 
 /** gRPC status codes (grpc/grpc doc/statuscodes.md). */
 export const Status = {
+  /** Not an error. */
   OK: 0,
+  /** The call was cancelled, typically by the caller. */
   CANCELLED: 1,
+  /** Unknown error. */
   UNKNOWN: 2,
+  /** The client gave an invalid argument. */
   INVALID_ARGUMENT: 3,
+  /** The deadline expired before the call finished. */
   DEADLINE_EXCEEDED: 4,
+  /** A requested entity was not found. */
   NOT_FOUND: 5,
+  /** The entity a client tried to create already exists. */
   ALREADY_EXISTS: 6,
+  /** The caller may not run this call. */
   PERMISSION_DENIED: 7,
+  /** A resource ran out (quota, message size, memory). */
   RESOURCE_EXHAUSTED: 8,
+  /** The system is not in the state the call needs. */
   FAILED_PRECONDITION: 9,
+  /** The call was aborted (concurrency conflict). */
   ABORTED: 10,
+  /** The call went past the valid range. */
   OUT_OF_RANGE: 11,
+  /** The method is not implemented or not supported. */
   UNIMPLEMENTED: 12,
+  /** An internal error. */
   INTERNAL: 13,
+  /** The service is unavailable (usually transient: the connection is down). */
   UNAVAILABLE: 14,
+  /** Unrecoverable data loss or corruption. */
   DATA_LOSS: 15,
+  /** The call has no valid authentication credentials. */
   UNAUTHENTICATED: 16,
 } as const;
 

@@ -4,7 +4,17 @@ import { PluginError, type PluginAddress } from '@plugwire/core';
 const MAX_ADDRESS_LENGTH = 4096;
 
 /** Where to connect, as `node:net` takes it. */
-export type SocketTarget = { readonly path: string } | { readonly host: string; readonly port: number };
+export type SocketTarget =
+  | {
+      /** Path of a unix socket. */
+      readonly path: string;
+    }
+  | {
+      /** TCP host (an IP address or `localhost`). */
+      readonly host: string;
+      /** TCP port. */
+      readonly port: number;
+    };
 
 /**
  * Checks an address another process sent (handshake line, broker ConnInfo) and returns it typed.

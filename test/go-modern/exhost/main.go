@@ -6,6 +6,7 @@
 // It launches (or reattaches to) the plugin, dispenses, exercises it, kills it, and prints one JSON line per step
 // on stdout. Its go-plugin logger writes hclog JSON at debug to stderr. Environment:
 //
+//	EXHOST_AUTOMTLS=1       AutoMTLS: true (PLUGIN_CLIENT_CERT, mutual TLS pinned to the plugin's printed certificate)
 //	EXHOST_VERSIONS=2,3     offer only those protocol versions;   EXHOST_COOKIE=x   another cookie value
 //	EXHOST_PRINT=1          kv.Put("print", "hello"): the plugin prints "stdout: hello"/"stderr: hello", which
 //	                        GRPCStdio (or netrpc's stdio streams) brings to this host's stdout/stderr
@@ -15,6 +16,7 @@
 //	EXHOST_SOCKET_TEMPDIR=d UnixSocketConfig.TempDir
 //	EXHOST_HOLD=1           after "started", print {"step":"reattach",...} with the plugin's reattach config and
 //	                        wait for stdin to close before going on (so another process can reattach meanwhile)
+//	EXHOST_GETENV=NAME      kv.Get("env:NAME") and print {"step":"env","value":...} (plugins answering env: keys)
 //	EXHOST_REATTACH={...}   reattach to {"protocol","protocolVersion","network","address","pid","test"} instead
 package main
 
@@ -96,6 +98,7 @@ func main() {
 		GRPCBrokerMultiplex: os.Getenv("EXHOST_MULTIPLEX") != "",
 		SkipHostEnv:         os.Getenv("EXHOST_SKIPHOSTENV") != "",
 	}
+	config.AutoMTLS = os.Getenv("EXHOST_AUTOMTLS") != ""
 	if raw := os.Getenv("EXHOST_REATTACH"); raw != "" {
 		config.Reattach = reattachConfig(raw)
 	} else {
@@ -127,7 +130,9 @@ func main() {
 		"protocol": string(client.Protocol()), "version": client.NegotiatedVersion()})
 	if os.Getenv("EXHOST_HOLD") != "" {
 		rc := client.ReattachConfig()
-		emit(map[string]interface{}{"step": "reattach", "protocol": string(rc.Protocol), "protocolVersion": rc.ProtocolVersion,
+		// go-plugin's ReattachConfig() leaves ProtocolVersion 0 for a launched plugin; the negotiated one is what a
+		// reattaching host needs.
+		emit(map[string]interface{}{"step": "reattach", "protocol": string(rc.Protocol), "protocolVersion": client.NegotiatedVersion(),
 			"network": rc.Addr.Network(), "address": rc.Addr.String(), "pid": rc.Pid})
 		scanner := bufio.NewScanner(os.Stdin)
 		for scanner.Scan() {
@@ -163,6 +168,13 @@ func main() {
 			sum := sha256.Sum256(got)
 			emit(map[string]interface{}{"step": "putget", "size": size, "len": len(got), "same": bytes.Equal(got, value),
 				"sha256": hex.EncodeToString(sum[:])})
+		}
+		if name := os.Getenv("EXHOST_GETENV"); name != "" {
+			got, err := kv.Get("env:" + name)
+			if err != nil {
+				fail("env", err)
+			}
+			emit(map[string]interface{}{"step": "env", "value": string(got)})
 		}
 		if os.Getenv("EXHOST_PRINT") != "" {
 			if err := kv.Put("print", []byte("hello")); err != nil {

@@ -1,10 +1,12 @@
 // explugin is a Go go-plugin (v1.8) plugin serving the kv and counter examples over gRPC or netrpc:
-// explugin <kv|counter> <grpc|netrpc>. It logs one hclog line and writes to stdout/stderr after the handshake.
+// explugin <kv|counter> <grpc|netrpc>. It logs one hclog line; kv.Put("print", v) writes to stdout/stderr (which
+// v1.8 syncs to the host over GRPCStdio too), and kv.Get("env:NAME") returns $NAME or "<unset>" (for SkipHostEnv).
 package main
 
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"exshared"
 
@@ -22,7 +24,7 @@ func main() {
 	var plugins plugin.PluginSet
 	switch os.Args[1] {
 	case "kv":
-		plugins = plugin.PluginSet{"kv": &exshared.KVPlugin{Impl: exshared.NewMemoryKV()}}
+		plugins = plugin.PluginSet{"kv": &exshared.KVPlugin{Impl: envKV{exshared.NewMemoryKV()}}}
 	case "counter":
 		plugins = plugin.PluginSet{"counter": &exshared.CounterPlugin{Impl: exshared.NewMemoryCounter()}}
 	}
@@ -35,4 +37,17 @@ func main() {
 	}
 	logger.Warn("go plugin starting", "example", os.Args[1])
 	plugin.Serve(config)
+}
+
+// envKV answers Get("env:NAME") from the plugin's environment.
+type envKV struct{ *exshared.MemoryKV }
+
+func (e envKV) Get(key string) ([]byte, error) {
+	if strings.HasPrefix(key, "env:") {
+		if v, ok := os.LookupEnv(strings.TrimPrefix(key, "env:")); ok {
+			return []byte(v), nil
+		}
+		return []byte("<unset>"), nil
+	}
+	return e.MemoryKV.Get(key)
 }

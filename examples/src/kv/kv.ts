@@ -1,8 +1,5 @@
-// go-plugin's KV example, defined once for host and plugin and for both protocols.
-import type { AbortOptions } from '@plugwire/core';
-import { definePlugin, type HandshakeConfig } from '@plugwire/plugin';
-import { kvGrpc } from './grpc.js';
-import { kvNetRpc } from './netrpc.js';
+// go-plugin's KV example: the interface host and plugin share, and the handshake of go-plugin's examples.
+import type { AbortOptions, HandshakeConfig } from '@plugwire/plugin';
 
 /** The cookie and version of go-plugin's examples: `BASIC_PLUGIN=hello`, version 1. */
 export const handshake: HandshakeConfig = { protocolVersion: 1, magicCookieKey: 'BASIC_PLUGIN', magicCookieValue: 'hello' };
@@ -24,12 +21,4 @@ export function memoryKV(): KV {
       return data.get(key) ?? new Uint8Array();
     },
   };
-}
-
-/**
- * The KV plugin over gRPC and netrpc. The plugin passes its implementation; the host passes nothing.
- * @param impl - the implementation served by the plugin process
- */
-export function kvPlugin(impl?: KV) {
-  return definePlugin<KV>({ ...kvGrpc(impl), ...kvNetRpc(impl) });
 }

@@ -1,9 +1,6 @@
-// go-plugin's bidirectional example, defined once for host and plugin and for both protocols: the plugin's Put
-// calls back into the host's AddHelper through the broker.
-import type { AbortOptions } from '@plugwire/core';
-import { definePlugin, type HandshakeConfig } from '@plugwire/plugin';
-import { counterGrpc } from './grpc.js';
-import { counterNetRpc } from './netrpc.js';
+// go-plugin's bidirectional example: the interfaces host and plugin share. The plugin's Put calls back into the
+// host's AddHelper through the broker.
+import type { AbortOptions, HandshakeConfig } from '@plugwire/plugin';
 
 /** Same cookie as go-plugin's bidirectional example. */
 export const handshake: HandshakeConfig = { protocolVersion: 1, magicCookieKey: 'BASIC_PLUGIN', magicCookieValue: 'hello' };
@@ -31,12 +28,4 @@ export function memoryCounter(): Counter {
       return data.get(key) ?? 0;
     },
   };
-}
-
-/**
- * The counter plugin over gRPC and netrpc.
- * @param impl - the implementation served by the plugin process (the host passes none)
- */
-export function counterPlugin(impl?: Counter) {
-  return definePlugin<Counter>({ ...counterGrpc(impl), ...counterNetRpc(impl) });
 }
