@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Client, PluginError, definePlugin, type GrpcBroker } from '@plugwire/plugin';
+import { Client, PluginError, definePlugin } from '@plugwire/plugin';
+import type { GrpcBroker } from '@plugwire/plugin/grpc';
 import { buildGoModern, goPluginVersions, goSkipReason } from '../../test/support/go.js';
 import { dirname, join } from 'node:path';
 import type { ProtocolName } from '@plugwire/core';
@@ -78,7 +79,7 @@ describe.each(protocols)('TS host ↔ TS plugin over %s', (proto) => {
 
   it('counter with grpcBrokerMultiplex: the callback works over the one multiplexed connection (gRPC; netrpc ignores it)', async () => {
     const logger = recordingLogger();
-    const client = new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: nodePlugin(`counter/plugin-${proto}.js`), allowedProtocols: [proto], grpcBrokerMultiplex: true, logger });
+    const client = new Client({ handshake, plugins: { counter }, cmd: nodePlugin(`counter/plugin-${proto}.js`), allowedProtocols: [proto], grpcBrokerMultiplex: true, logger });
     await exerciseCounter(client);
     expect(logger.entries.some((e) => e.message === 'initial server connection accepted')).toBe(proto === 'grpc');
   });
@@ -131,7 +132,7 @@ describe.each(protocols)('TS host ↔ TS plugin over %s', (proto) => {
 
 describe('gRPC broker multiplexing, TS host ↔ TS plugin', () => {
   it('dialing a broker id the TS plugin does not serve fails at once with go-plugin\'s texts', async () => {
-    const probe = definePlugin<{ broker: GrpcBroker }>({ grpcServer() {}, grpcClient: (b) => ({ broker: b }) });
+    const probe = definePlugin<{ broker: GrpcBroker }>({ grpc: { server() {}, client: (conn) => ({ broker: conn.broker }) } });
     const client = new Client({ handshake, plugins: { counter: probe }, cmd: nodePlugin('counter/plugin-grpc.js'), allowedProtocols: ['grpc'], grpcBrokerMultiplex: true });
     const { broker } = await client.dispense('counter');
     // go-plugin's plugin side leaves such a knock unanswered (the dialer times out); plugwire answers with the
@@ -156,7 +157,7 @@ describe('gRPC broker multiplexing, TS host ↔ TS plugin', () => {
       await done;
     }
     // go-plugin: any non-empty value gets the field, only strconv.ParseBool true multiplexes.
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command, args, env: { PLUGIN_MULTIPLEX_GRPC: 'false' } }, allowedProtocols: ['grpc'] });
+    const client = new Client({ handshake, plugins: { kv }, cmd: { command, args, env: { PLUGIN_MULTIPLEX_GRPC: 'false' } }, allowedProtocols: ['grpc'] });
     await exerciseKv(client);
     await client.kill();
   });
@@ -251,9 +252,9 @@ describe.skipIf(goSkipReason() !== undefined).each(goCases)('go-plugin $version 
     const collected = { out: '', err: '' };
     out.on('data', (c: Buffer) => (collected.out += String(c)));
     err.on('data', (c: Buffer) => (collected.err += String(c)));
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto], syncStdout: out, syncStderr: err });
-    const kv = await client.dispense('kv');
-    await kv.put('print', new TextEncoder().encode('hello'));
+    const client = new Client({ handshake, plugins: { kv }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto], syncStdout: out, syncStderr: err });
+    const store = await client.dispense('kv');
+    await store.put('print', new TextEncoder().encode('hello'));
     await client.kill();
     if (proto === 'netrpc' || modern) {
       expect(collected.out).toBe('stdout: hello\n');
@@ -285,7 +286,7 @@ describe.skipIf(goSkipReason() !== undefined).each(goCases)('go-plugin $version 
   });
 
   it(`TS host asking for gRPC broker multiplexing: ${modern ? 'works with' : 'refused by'} a Go ${version} plugin over ${proto}`, async () => {
-    const client = new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: { command: goPlugin, args: ['counter', proto] }, allowedProtocols: [proto], grpcBrokerMultiplex: true });
+    const client = new Client({ handshake, plugins: { counter }, cmd: { command: goPlugin, args: ['counter', proto] }, allowedProtocols: [proto], grpcBrokerMultiplex: true });
     if (proto === 'netrpc' || modern) {
       // netrpc has no GRPCBroker to multiplex (the request is ignored); a v1.6+ plugin announces support.
       await exerciseCounter(client);
@@ -360,7 +361,7 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
 
   it('a TS host with grpcBrokerMultiplex: the Go v1.8 plugin serves on one connection (its muxer logs say so)', async () => {
     const logger = recordingLogger();
-    const client = new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: { command: goPlugin, args: ['counter', 'grpc'] }, allowedProtocols: ['grpc'], grpcBrokerMultiplex: true, logger });
+    const client = new Client({ handshake, plugins: { counter }, cmd: { command: goPlugin, args: ['counter', 'grpc'] }, allowedProtocols: ['grpc'], grpcBrokerMultiplex: true, logger });
     await exerciseCounter(client);
     const messages = logger.entries.map((e) => e.message);
     expect(messages).toContain('initial server connection accepted');
@@ -369,7 +370,7 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
   it('reattach refuses broker multiplexing on both sides with go-plugin\'s text', async () => {
     const text = 'gRPC broker multiplexing is not supported with Reattach config';
     expect(
-      () => new Client({ handshake, plugins: { kv: kvPlugin() }, reattach: { protocol: 'grpc', protocolVersion: 1, address: { network: 'unix', address: '/nonexistent' }, pid: process.pid }, grpcBrokerMultiplex: true }),
+      () => new Client({ handshake, plugins: { kv }, reattach: { protocol: 'grpc', protocolVersion: 1, address: { network: 'unix', address: '/nonexistent' }, pid: process.pid }, grpcBrokerMultiplex: true }),
     ).toThrow(text);
     const reattach = JSON.stringify({ protocol: 'grpc', protocolVersion: 1, network: 'unix', address: '/nonexistent', pid: process.pid });
     const res = await runCommand(goHost, ['kv', 'grpc', 'reattach'], { ...process.env, EXHOST_MULTIPLEX: '1', EXHOST_REATTACH: reattach });
@@ -385,12 +386,12 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
       expect(r).toMatchObject({ protocol: proto, protocolVersion: 1, network: 'unix' });
       const client = new Client({
         handshake,
-        plugins: { kv: kvPlugin() },
+        plugins: { kv },
         reattach: { protocol: proto, protocolVersion: Number(r.protocolVersion), address: { network: 'unix', address: String(r.address) }, pid: Number(r.pid) },
       });
-      const kv = await client.dispense('kv');
-      await kv.put('k', bytes(1 << 20));
-      expect(Buffer.from(await kv.get('k')).equals(Buffer.from(bytes(1 << 20)))).toBe(true);
+      const store = await client.dispense('kv');
+      await store.put('k', bytes(1 << 20));
+      expect(Buffer.from(await store.get('k')).equals(Buffer.from(bytes(1 << 20)))).toBe(true);
       await client.ping();
       // The reattached host is in charge now: kill() stops the Go plugin, and its socket goes with it.
       await expectGone(client, Number(r.pid), String(r.address));
@@ -426,14 +427,14 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
 
   it('a TS host dialing a broker id the Go v1.8 plugin does not serve: go-plugin\'s knock timeout after 5 s', async () => {
     let broker: GrpcBroker | undefined;
-    const probe = definePlugin<{ broker: GrpcBroker }>({ grpcServer() {}, grpcClient: (b) => ({ broker: b }) });
+    const probe = definePlugin<{ broker: GrpcBroker }>({ grpc: { server() {}, client: (conn) => ({ broker: conn.broker }) } });
     const client = new Client({ handshake, plugins: { counter: probe }, cmd: { command: goPlugin, args: ['counter', 'grpc'] }, allowedProtocols: ['grpc'], grpcBrokerMultiplex: true });
     ({ broker } = await client.dispense('counter'));
     const err = (await broker.dial(999).catch((e: unknown) => e)) as PluginError;
     expect(err).toBeInstanceOf(PluginError);
     expect(err.code).toBe('timeout');
     expect(err.message).toBe('failed to knock before dialling client: timeout waiting for multiplexing knock handshake on id 999');
-    await exerciseCounter(new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: { command: goPlugin, args: ['counter', 'grpc'] }, allowedProtocols: ['grpc'], grpcBrokerMultiplex: true }));
+    await exerciseCounter(new Client({ handshake, plugins: { counter }, cmd: { command: goPlugin, args: ['counter', 'grpc'] }, allowedProtocols: ['grpc'], grpcBrokerMultiplex: true }));
     await client.kill();
   });
 
@@ -469,10 +470,10 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
     process.env.PLUGWIRE_PROBE = 'from-host';
     try {
       for (const [skipHostEnv, want] of [[false, 'from-host'], [true, '<unset>']] as const) {
-        const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'], skipHostEnv });
-        const kv = await client.dispense('kv');
-        expect(new TextDecoder().decode(await kv.get('env:PLUGWIRE_PROBE'))).toBe(want);
-        expect(new TextDecoder().decode(await kv.get('env:BASIC_PLUGIN'))).toBe('hello');
+        const client = new Client({ handshake, plugins: { kv }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'], skipHostEnv });
+        const store = await client.dispense('kv');
+        expect(new TextDecoder().decode(await store.get('env:PLUGWIRE_PROBE'))).toBe(want);
+        expect(new TextDecoder().decode(await store.get('env:BASIC_PLUGIN'))).toBe('hello');
         await client.kill();
       }
     } finally {
@@ -498,7 +499,7 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
 
   it('unixSocketGroup from a TS host: the Go v1.8 plugin gives its socket to the group, mode 0660', async () => {
     const group = socketGroup();
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'], unixSocketGroup: String(group.gid) });
+    const client = new Client({ handshake, plugins: { kv }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'], unixSocketGroup: String(group.gid) });
     const address = await client.start();
     const st = statSync(address.address);
     expect(st.gid).toBe(group.gid);
@@ -510,7 +511,7 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
   it('unixSocketDir from a TS host: a Go v1.8 plugin puts its socket there (v1.0.1 has no PLUGIN_UNIX_SOCKET_DIR)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plugwire-sockdir-'));
     try {
-      const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'], unixSocketDir: dir });
+      const client = new Client({ handshake, plugins: { kv }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'], unixSocketDir: dir });
       const address = await client.start();
       expect(dirname(address.address)).toBe(dir);
       await exerciseKv(client);

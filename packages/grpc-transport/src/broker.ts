@@ -326,7 +326,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
           first.destroy();
           throw closedReason;
         }
-        const sc = await openStreamChannel(() => knockAndOpen(m, id), first, stop, logger);
+        const sc = await openStreamChannel(() => knockAndOpen(m, id), first, stop, logger, () => streamChannels.delete(sc));
         streamChannels.add(sc);
         return sc.channel;
       }

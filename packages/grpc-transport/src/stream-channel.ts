@@ -23,8 +23,15 @@ export interface StreamChannel {
  * @param first - an already opened stream for the first connection (so that dial errors surface at once)
  * @param stop - fires when calls on the channel must end
  * @param logger - logs failed stream opens
+ * @param onClose - called once the channel and its socket are released
  */
-export async function openStreamChannel(open: () => Promise<Duplex>, first: Duplex | undefined, stop: AbortSignal, logger: Logger): Promise<StreamChannel> {
+export async function openStreamChannel(
+  open: () => Promise<Duplex>,
+  first: Duplex | undefined,
+  stop: AbortSignal,
+  logger: Logger,
+  onClose?: () => void,
+): Promise<StreamChannel> {
   const dir = await mkdtemp(join(tmpdir(), 'plugwire-mux-'));
   const path = join(dir, 's');
   const sockets = new Set<Socket | Duplex>();
@@ -80,18 +87,22 @@ export async function openStreamChannel(open: () => Promise<Duplex>, first: Dupl
     throw err;
   }
   const channel = openChannel({ network: 'unix', address: path }, stop);
+  // Whoever closes the channel (a brokered channel is the user's to close) releases the socket and streams too.
+  const closeChannel = channel.close.bind(channel);
+  channel.close = () => void close();
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       closed = true;
       stop.removeEventListener('abort', onStop);
-      channel.close();
+      closeChannel();
       spare?.destroy();
       spare = undefined;
       for (const s of sockets) s.destroy();
       sockets.clear();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await rm(dir, { recursive: true, force: true });
+      onClose?.();
     })();
     return closing;
   };
