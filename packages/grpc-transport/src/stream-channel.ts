@@ -1,10 +1,8 @@
-import * as grpc from '@grpc/grpc-js';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '@plugwire/core';
+import type { Listener, Logger } from '@plugwire/core';
+import { listenUnix } from '@plugwire/net';
 import { openChannel } from './channel.js';
 
 /** A grpc-js channel whose connections are streams of a multiplexed session, and what releases it. */
@@ -17,7 +15,7 @@ export interface StreamChannel {
 
 /**
  * Opens a grpc-js channel over streams from `open` (grpc-js cannot dial a custom transport): the channel connects to
- * a private unix socket (in a fresh 0700 directory) and every connection made there is joined to one new stream, so
+ * a private unix socket (`@plugwire/net`'s `listenUnix`: a fresh 0700 directory) and every connection made there is joined to one new stream, so
  * a reconnect opens (and, for a broker id, knocks for) a new stream, as go-plugin's dialer does.
  * @param open - opens the stream for the next connection
  * @param first - an already opened stream for the first connection (so that dial errors surface at once)
@@ -32,12 +30,10 @@ export async function openStreamChannel(
   logger: Logger,
   onClose?: () => void,
 ): Promise<StreamChannel> {
-  const dir = await mkdtemp(join(tmpdir(), 'plugwire-mux-'));
-  const path = join(dir, 's');
   const sockets = new Set<Socket | Duplex>();
   let spare = first;
   let closed = false;
-  const server = createServer((socket) => {
+  const onConnection = (socket: Socket): void => {
     if (closed) {
       socket.destroy();
       return;
@@ -72,21 +68,16 @@ export async function openStreamChannel(
         socket.destroy();
       },
     );
-  });
+  };
+  let listener: Listener;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(path, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    listener = await listenUnix();
   } catch (err) {
     first?.destroy();
-    await rm(dir, { recursive: true, force: true });
     throw err;
   }
-  const channel = openChannel({ network: 'unix', address: path }, stop);
+  listener.server.on('connection', onConnection);
+  const channel = openChannel(listener.address, stop);
   // Whoever closes the channel (a brokered channel is the user's to close) releases the socket and streams too.
   const closeChannel = channel.close.bind(channel);
   channel.close = () => void close();
@@ -100,8 +91,8 @@ export async function openStreamChannel(
       spare = undefined;
       for (const s of sockets) s.destroy();
       sockets.clear();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await rm(dir, { recursive: true, force: true });
+      listener.server.off('connection', onConnection);
+      await listener.close();
       onClose?.();
     })();
     return closing;
