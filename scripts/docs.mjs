@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Application, ReflectionKind } from 'typedoc';
+import { Application, ConditionalType, ReflectionKind, ReflectionType, Type } from 'typedoc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = process.argv[2] ?? join(root, 'api-docs');
@@ -82,6 +82,23 @@ for (const mod of project.getChildrenByKind(ReflectionKind.Module)) {
   const name = file && bySource.get(file);
   if (name) mod.name = name;
 }
+// The object types a conditional type matches against (`M extends { requestStream: true } ? …`) are patterns, not
+// members anyone calls or sets: their properties need no doc comment. Every other property does.
+const patterns = new Set();
+const walk = (type, inPattern) => {
+  if (!(type instanceof Type)) return;
+  if (type instanceof ReflectionType) {
+    if (inPattern) patterns.add(type.declaration);
+    return; // the declaration's own members are reflections, walked below
+  }
+  for (const [key, value] of Object.entries(type)) {
+    const pattern = inPattern || (type instanceof ConditionalType && key === 'extendsType');
+    for (const t of Array.isArray(value) ? value : [value]) walk(t, pattern);
+  }
+};
+for (const reflection of Object.values(project.reflections)) walk(reflection.type, false);
+const patternMembers = [...patterns].flatMap((d) => d.children ?? []).filter((c) => !c.hasComment());
+app.options.setValue('intentionallyNotDocumented', [...new Set(patternMembers.map((c) => c.getFriendlyFullName()))]);
 app.validate(project);
 if (app.logger.hasErrors() || app.logger.hasWarnings()) {
   console.error(`docs: ${app.logger.errorCount} errors, ${app.logger.warningCount} warnings: every export needs a doc comment and every {@link} a target`);

@@ -59,12 +59,13 @@ describe.skipIf(skip)('Python ports of go-plugin ↔ plugwire (gRPC, kv)', () =>
         expect(alive(result.pid)).toBe(false);
       });
 
-      it('its host offering AutoMTLS loads the TypeScript kv plugin, which answers without a certificate: plaintext', async () => {
-        // plugwire's serve() does not do AutoMTLS yet (issue 9): like a go-plugin plugin without TLS it ignores
-        // PLUGIN_CLIENT_CERT and prints no certificate, and the port falls back to plaintext as go-plugin's host does.
+      it('its host with AutoMTLS on (its default) loads the TypeScript kv plugin', async () => {
+        // The host passes PLUGIN_CLIENT_CERT. A plugwire plugin without AutoMTLS (before issue 9) ignores it and
+        // prints no certificate, and the port falls back to plaintext as go-plugin's host does; with AutoMTLS it
+        // answers with its certificate and the port dials mutual TLS. Either way the call must go through.
         const ts = nodePlugin('kv/plugin-grpc.js');
         const result = await pythonHost(port.script, [ts.command, ...ts.args], true);
-        expect(result).toMatchObject({ get: 'world', tls: false });
+        expect(result).toMatchObject({ get: 'world', protocol_version: 1 });
         expect(alive(result.pid)).toBe(false);
       });
 
@@ -77,8 +78,10 @@ describe.skipIf(skip)('Python ports of go-plugin ↔ plugwire (gRPC, kv)', () =>
           cmd: { command: venv.python, args: [script(port.script), 'plugin'], env: { PYTHONPATH: venv.gen } },
           logger,
         });
+        let pid = 0;
         try {
           const kv: KV = await client.dispense('kv');
+          pid = client.reattachConfig()!.pid;
           expect(client.protocol()).toBe('grpc');
           await kv.put('hello', new TextEncoder().encode('from plugwire'));
           expect(new TextDecoder().decode(await kv.get('hello'))).toBe('from plugwire');
@@ -87,9 +90,9 @@ describe.skipIf(skip)('Python ports of go-plugin ↔ plugwire (gRPC, kv)', () =>
         } finally {
           await client.kill();
         }
-        const pid = client.reattachConfig()?.pid;
         expect(client.exited()).toBe(true);
-        if (pid !== undefined) expect(alive(pid)).toBe(false);
+        expect(pid).toBeGreaterThan(0);
+        expect(alive(pid)).toBe(false);
       });
 
       for (const mtls of [false, true]) {

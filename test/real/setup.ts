@@ -133,6 +133,14 @@ export function ensureTofu(): Promise<string> {
   return buildModule('tofu', module, version, './cmd/tofu', 'tofu', '-X github.com/opentofu/opentofu/version.dev=no');
 }
 
+const kvProto = join(repoRoot, 'examples/proto/kv/kv.proto');
+
+/** The venv's directory: `<cache>/venv-<hash of the requirements and the kv .proto>`. */
+export function venvDir(): string {
+  const hash = createHash('sha256').update(readFileSync(PY_REQUIREMENTS)).update(readFileSync(kvProto)).digest('hex').slice(0, 12);
+  return join(cacheDir, `venv-${hash}`);
+}
+
 /** The Python venv: its interpreter and the generated kv protobuf modules' directory (for PYTHONPATH). */
 export interface Venv {
   readonly python: string;
@@ -145,9 +153,7 @@ export interface Venv {
  */
 export async function ensureVenv(): Promise<Venv> {
   const requirements = readFileSync(PY_REQUIREMENTS, 'utf8');
-  const proto = join(repoRoot, 'examples/proto/kv/kv.proto');
-  const hash = createHash('sha256').update(requirements).update(readFileSync(proto)).digest('hex').slice(0, 12);
-  const dir = join(cacheDir, `venv-${hash}`);
+  const dir = venvDir();
   const python = join(dir, 'bin/python');
   const gen = join(dir, 'gen');
   const done = join(dir, '.complete');
@@ -171,7 +177,7 @@ export async function ensureVenv(): Promise<Venv> {
     mkdirSync(gen, { recursive: true });
     await nice(
       python,
-      ['-m', 'grpc_tools.protoc', `-I${dirname(proto)}`, `--python_out=${gen}`, `--grpc_python_out=${gen}`, `--grpclib_python_out=${gen}`, proto],
+      ['-m', 'grpc_tools.protoc', `-I${dirname(kvProto)}`, `--python_out=${gen}`, `--grpc_python_out=${gen}`, `--grpclib_python_out=${gen}`, kvProto],
       { env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` } },
     );
     writeFileSync(done, requirements);
@@ -190,6 +196,6 @@ async function timed(name: string, step: () => Promise<unknown>, cached: boolean
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const has = (name: string, version: string, binary: string) => existsSync(join(cacheDir, name, version, binary));
   await timed(`terraform-provider-time ${TIME_PROVIDER.version}`, ensureTimeProvider, has('providers/terraform-provider-time', TIME_PROVIDER.version, 'terraform-provider-time'));
-  await timed('python venv (python-plugin, pyvider-rpcplugin)', ensureVenv, false);
+  await timed('python venv (python-plugin, pyvider-rpcplugin)', ensureVenv, existsSync(join(venvDir(), '.complete')));
   await timed(`OpenTofu ${OPENTOFU.version}`, ensureTofu, has('tofu', OPENTOFU.version, 'tofu'));
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@plugwire/plugin';
 import { fromDynamic, handshake, provider, toDynamic, Unknown, type CtyValue, type Provider } from '../../examples/src/terraform/protocol.js';
 import type { Schema_Block } from '../../examples/src/gen/tfplugin5/tfplugin5.js';
-import { alive, recordingLogger } from '../../examples/test/support.js';
+import { processAlive as alive, recordingLogger } from '@plugwire/plugin/testing';
 import { ensureTimeProvider, findModuleGo, skipUnlessAvailable, TIME_PROVIDER } from './setup.js';
 
 const skip = skipUnlessAvailable(`the Terraform provider test (${TIME_PROVIDER.module}@${TIME_PROVIDER.version})`, (await findModuleGo()) ? undefined : 'Go 1.21+');

@@ -14,10 +14,12 @@ import { ensureTofu, findModuleGo, OPENTOFU, skipUnlessAvailable } from './setup
 const skip = skipUnlessAvailable(`the OpenTofu test (${OPENTOFU.module}@${OPENTOFU.version})`, (await findModuleGo()) ? undefined : 'Go 1.21+');
 const ADDRESS = 'registry.opentofu.org/plugwire/plugwire';
 
-/** Starts the TypeScript provider in debug mode and returns it with its TF_REATTACH_PROVIDERS value. */
-async function startProvider(): Promise<{ child: ChildProcess; reattach: string }> {
+/** Starts the TypeScript provider in debug mode and returns it with its TF_REATTACH_PROVIDERS value and its log. */
+async function startProvider(): Promise<{ child: ChildProcess; reattach: string; log: () => string }> {
   const { command, args } = nodePlugin('terraform/provider.js');
-  const child = spawn(command, [...args, '--debug'], { env: { ...process.env, PLUGWIRE_PROVIDER_ADDRESS: ADDRESS }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(command, [...args, '--debug'], { env: { ...process.env, PLUGWIRE_PROVIDER_ADDRESS: ADDRESS }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const lines = createInterface({ input: child.stdout! });
   const reattach = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the provider exited (${code}) before printing TF_REATTACH_PROVIDERS`)));
@@ -26,12 +28,12 @@ async function startProvider(): Promise<{ child: ChildProcess; reattach: string 
       if (m) resolve(m[1]!);
     });
   });
-  return { child, reattach };
+  return { child, reattach, log: () => log };
 }
 
 describe.skipIf(skip)(`OpenTofu ${OPENTOFU.version} (real host) → TypeScript provider (plugwire, tfplugin5, reattach)`, () => {
   let tofu: string;
-  let provider: { child: ChildProcess; reattach: string } | undefined;
+  let provider: Awaited<ReturnType<typeof startProvider>> | undefined;
   let work: string;
 
   beforeAll(async () => {
@@ -53,7 +55,7 @@ describe.skipIf(skip)(`OpenTofu ${OPENTOFU.version} (real host) → TypeScript p
     expect(reattach[ADDRESS]).toMatchObject({ Protocol: 'grpc', ProtocolVersion: 5, Pid: provider.child.pid });
 
     const target = join(work, 'hello.txt');
-    writeFileSync(
+    const configure = (text: string) => writeFileSync(
       join(work, 'main.tf'),
       `terraform {
   required_providers {
@@ -63,7 +65,7 @@ describe.skipIf(skip)(`OpenTofu ${OPENTOFU.version} (real host) → TypeScript p
 
 resource "plugwire_file" "greeting" {
   path    = "\${abspath(path.module)}/hello.txt"
-  content = "hello from tofu, through plugwire"
+  content = "${text}"
 }
 
 output "id" {
@@ -71,6 +73,7 @@ output "id" {
 }
 `,
     );
+    configure('hello from tofu, through plugwire');
     const cliConfig = join(work, 'tofurc');
     writeFileSync(cliConfig, '');
     const env = {
@@ -82,7 +85,7 @@ output "id" {
     };
     const tf = async (...args: string[]) => {
       const r = await runCommand('sh', ['-c', `cd "$0" && exec "$@"`, work, tofu, ...args], env, 5 * 60_000);
-      return { ...r, output: r.stdout + r.stderr };
+      return { ...r, output: `${r.stdout}${r.stderr}\nprovider log:\n${provider!.log()}` };
     };
 
     const version = await tf('version');
@@ -116,6 +119,13 @@ output "id" {
     const again = await tf('plan', '-input=false', '-no-color', '-detailed-exitcode');
     expect(again.code, again.output).toBe(0);
     expect(again.stdout).toContain('No changes.');
+
+    // An edit of the content is planned and applied in place.
+    configure('changed by tofu');
+    const update = await tf('apply', '-auto-approve', '-input=false', '-no-color');
+    expect(update.code, update.output).toBe(0);
+    expect(update.stdout).toContain('Apply complete! Resources: 0 added, 1 changed, 0 destroyed.');
+    expect(readFileSync(target, 'utf8')).toBe('changed by tofu');
 
     const destroy = await tf('destroy', '-auto-approve', '-input=false', '-no-color');
     expect(destroy.code, destroy.output).toBe(0);

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { parseWithCommand } from './args.js';
-import { call } from './call.js';
 import { EXIT, EXIT_HELP } from './exit-codes.js';
 import type { Command, Io } from './io.js';
 import type { OneCall } from './call.js';
@@ -81,6 +80,8 @@ ${EXIT_HELP}
     if (!Number.isFinite(deadline) || deadline <= 0) throw new UsageError(`--deadline wants a positive number of ms, got ${String(values.deadline)}`);
     const calls: OneCall[] = [];
     for (const [method, request] of pairs) calls.push({ method, request: await requestText(request, io) });
+    // Loaded on use, so that `plugwire --help` and the other commands do not load the transports.
+    const { call } = await import('./call.js');
     await call(
       spec,
       { calls, protosets: (values.protoset as string[] | undefined) ?? [], deadline, verbose: values.verbose === true },

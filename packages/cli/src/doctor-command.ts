@@ -1,10 +1,8 @@
 import { parseWithCommand } from './args.js';
-import { doctor } from './doctor.js';
 import { EXIT, EXIT_HELP } from './exit-codes.js';
 import type { Command } from './io.js';
 import { LAUNCH_HELP, LAUNCH_OPTIONS, validateLaunchSpec } from './launch-spec.js';
 import type { RawLaunchOptions } from './launch-spec.js';
-import { printVerdict, stepPrinter } from './render.js';
 
 /** `plugwire doctor`. */
 export const doctorCommand: Command = {
@@ -31,6 +29,8 @@ ${EXIT_HELP}
   async run(args, io) {
     const { values, positionals, command } = parseWithCommand(args, { ...LAUNCH_OPTIONS, json: { type: 'boolean' } });
     const spec = validateLaunchSpec(values as RawLaunchOptions, command.length > 0 ? command : positionals);
+    // Loaded on use, so that `plugwire --help` and the other commands do not load the transports.
+    const [{ doctor }, { printVerdict, stepPrinter }] = await Promise.all([import('./doctor.js'), import('./render.js')]);
     const json = values.json === true;
     const printer = stepPrinter(json ? { write: () => {}, isTTY: false } : io.stdout);
     if (!json) io.stdout.write(`plugwire doctor: ${[spec.command, ...spec.args].join(' ')}\n\n`);

@@ -1,5 +1,6 @@
 // `plugwire doctor`: launches a plugin as a go-plugin host would and reports every step, naming the cause and the
 // fix when one fails.
+import { X509Certificate } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
 import { PluginError } from '@plugwire/core';
@@ -114,9 +115,17 @@ function methodLine(m: { name: string; methodKind: string; input: { typeName: st
   return `${m.name}(${client}${m.input.typeName}) returns (${server}${m.output.typeName})`;
 }
 
-function certSummary(cert: string | undefined): string {
+/** The 6th handshake field decoded: go-plugin sends the plugin's AutoMTLS certificate as unpadded base64 DER. */
+export function certSummary(cert: string | undefined): string {
   if (cert === undefined) return 'none (no AutoMTLS)';
-  return `${Math.floor((cert.length * 3) / 4)} bytes of DER (AutoMTLS)`;
+  try {
+    const x509 = new X509Certificate(Buffer.from(cert, 'base64'));
+    const key = x509.publicKey.asymmetricKeyDetails;
+    const keyText = x509.publicKey.asymmetricKeyType === 'ec' ? `ECDSA ${key?.namedCurve ?? ''}`.trim() : (x509.publicKey.asymmetricKeyType ?? 'unknown key');
+    return `${x509.subject.replace(/\n/g, ', ')}; ${keyText}; valid ${x509.validFrom} to ${x509.validTo}; SHA-256 ${x509.fingerprint256}`;
+  } catch (err) {
+    return `${Math.floor((cert.length * 3) / 4)} bytes that are not an X.509 certificate (${(err as Error).message})`;
+  }
 }
 
 /**
@@ -166,7 +175,6 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
   report.stdoutBeforeHandshake = [...plugin.noise];
   const startMs = t.ms();
   const pidNote = plugin.pid !== undefined ? [`pid ${plugin.pid}`] : [];
-  const fileNotes = report.file.map((n) => `  ${n}`);
 
   let handshake: Handshake | undefined;
   switch (outcome.kind) {

@@ -1,7 +1,9 @@
 // plugwire doctor, run as a user runs it, against the example plugins, Go go-plugin plugins and misbehaving ones.
+import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goPluginVersions, goSkipReason } from '../../../test/support/go.js';
 import { example, fixture, foreignBinary, plugwire, root } from './support.js';
@@ -209,6 +211,12 @@ describe('plugwire doctor names the cause and the fix', () => {
 });
 
 describe('plugwire command line', () => {
+  it('runs through npx in the workspace, as a user runs it', async () => {
+    const { stdout } = await promisify(execFile)('npx', ['--no-install', 'plugwire', '--help'], { cwd: root });
+    expect(stdout).toContain('Usage: plugwire <command> [options]');
+    expect(stdout).toMatch(/doctor\s+launch a plugin as a go-plugin host would/);
+  });
+
   it('--help on every command, exit status 2 on a usage error', async () => {
     for (const command of ['doctor']) {
       const run = await plugwire([command, '--help']);

@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Duplex } from 'node:stream';
 import * as grpcJs from '@grpc/grpc-js';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type Listener, type Logger } from '@plugwire/core';
+import type { TransportTls } from '@plugwire/net';
 import { openChannel } from './channel.js';
 import { ConnInfo } from './gen/grpc_broker.js';
 import type { StreamMux } from './mux.js';
@@ -27,6 +28,8 @@ export interface GrpcBrokerOptions {
   readonly stop: AbortSignal;
   /** Receive limit of the brokered servers. */
   readonly maxReceiveMessageLength: number;
+  /** TLS of brokered connections, both ways (go-plugin uses the connection's TLS config). @default none */
+  readonly tls?: TransportTls;
   /**
    * Knock mode (go-plugin v1.6+ `GRPCBrokerMultiplex`): the session's stream mux, once established. Brokered
    * connections are then streams of the main connection, asked for by a knock, instead of sockets announced by
@@ -286,7 +289,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
           server.forceShutdown();
           throw PluginError.from(err);
         }
-        const served = serveStreams(server);
+        const served = serveStreams(server, options.tls, logger);
         const unlisten = m.listen(id, (s) => served.inject(s));
         const close = served.close;
         const abort = served.abort;
@@ -298,7 +301,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
       }
       const listener = await options.listen();
       const server = new grpcJs.Server({ 'grpc.max_receive_message_length': options.maxReceiveMessageLength });
-      const serving = serveOn(server, listener);
+      const serving = serveOn(server, listener, options.tls, logger);
       servers.add(serving);
       try {
         register(server);
@@ -326,13 +329,13 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
           first.destroy();
           throw closedReason;
         }
-        const sc = await openStreamChannel(() => knockAndOpen(m, id), first, stop, logger, () => streamChannels.delete(sc));
+        const sc = await openStreamChannel(() => knockAndOpen(m, id), first, stop, logger, options.tls, () => streamChannels.delete(sc));
         streamChannels.add(sc);
         return sc.channel;
       }
       const info = await waitForInfo(id, opts.signal);
       if (closedReason) throw closedReason;
-      const channel = openChannel(info, stop);
+      const channel = openChannel(info, stop, options.tls);
       channels.add(channel);
       return channel;
     },

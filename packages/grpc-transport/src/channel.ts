@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { PluginError, type PluginAddress } from '@plugwire/core';
-import { grpcTarget } from '@plugwire/net';
+import { createSecureContext } from 'node:tls';
+import { clientOptions, grpcTarget, type TransportTls } from '@plugwire/net';
 import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
 import { deliverFailure } from './lost.js';
 
@@ -9,14 +10,29 @@ import { deliverFailure } from './lost.js';
 const stopSignals = new WeakMap<grpc.Channel, AbortSignal>();
 
 /**
- * Opens a channel to `address` the way go-plugin dials: plaintext, no message size limit in either direction.
+ * grpc-js channel credentials for `tls`: the side's key and certificates, and the peer check (pinned certificate
+ * for AutoMTLS, else CA and server name).
+ * @param tls - the side's TLS
+ */
+export function channelCredentials(tls: TransportTls): grpc.ChannelCredentials {
+  const options = clientOptions(tls);
+  return grpc.credentials.createFromSecureContext(createSecureContext(tls.context), {
+    ...(options.checkServerIdentity && { checkServerIdentity: options.checkServerIdentity }),
+  });
+}
+
+/**
+ * Opens a channel to `address` the way go-plugin dials: no message size limit in either direction, plaintext or
+ * over `tls`.
  * @param address - where the peer listens
  * @param stop - fires when calls on this channel must end (plugin exited, connection closed)
+ * @param tls - TLS to dial with (AutoMTLS or the host's own) @default none (plaintext)
  */
-export function openChannel(address: PluginAddress | { network: string; address: string }, stop: AbortSignal): grpc.Channel {
-  const channel = new grpc.Channel(grpcTarget(address), grpc.credentials.createInsecure(), {
+export function openChannel(address: PluginAddress | { network: string; address: string }, stop: AbortSignal, tls?: TransportTls): grpc.Channel {
+  const channel = new grpc.Channel(grpcTarget(address), tls ? channelCredentials(tls) : grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': -1,
     'grpc.max_send_message_length': -1,
+    ...(tls && { 'grpc.ssl_target_name_override': tls.servername, 'grpc.default_authority': tls.servername }),
   });
   stopSignals.set(channel, stop);
   return channel;

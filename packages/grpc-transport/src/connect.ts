@@ -1,7 +1,6 @@
 import { Metadata, connectivityState, type Channel } from '@grpc/grpc-js';
-import { dial, listenUnix } from '@plugwire/net';
-import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions, type PluginAddress } from '@plugwire/core';
-import type { Socket } from 'node:net';
+import { dial, listenUnix, parseAddress, type TransportTls } from '@plugwire/net';
+import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions } from '@plugwire/core';
 import { createSession } from '@plugwire/yamux';
 import { clientOn, openChannel } from './channel.js';
 import { createStreamMux, type StreamMux } from './mux.js';
@@ -29,18 +28,17 @@ export interface ConnectGrpcOptions extends ConnectTransportOptions<GrpcPlugin> 
    */
   readonly brokerSocketDir?: string;
   /**
+   * TLS to the plugin and on the host's broker listeners (AutoMTLS with the plugin's certificate, or the host's
+   * own TLS).
+   * @default none (plaintext)
+   */
+  readonly tls?: TransportTls;
+  /**
    * go-plugin v1.6+ `GRPCBrokerMultiplex`: one connection to the plugin carries a yamux session, whose first stream
    * is the main gRPC connection and whose later streams are brokered connections asked for by knocks. Only for a
    * plugin that announced support (7th handshake field). @default false
    */
   readonly multiplex?: boolean;
-}
-
-/** Connects a socket to the plugin's address (the one raw connection of knock mode). */
-async function connectSocket(address: { network: string; address: string }, signal: AbortSignal | undefined): Promise<Socket> {
-  const socket = await dial(address as PluginAddress, signal ? { signal } : {});
-  if (address.network === 'tcp') socket.setKeepAlive(true);
-  return socket;
 }
 
 /**
@@ -66,14 +64,16 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
   let main: StreamChannel | undefined;
   try {
     if (options.multiplex) {
-      const socket = await connectSocket(options.address, options.signal);
+      const address = parseAddress(options.address);
+      const socket = await dial(address, options.signal ? { signal: options.signal } : {});
+      if (address.network === 'tcp') socket.setKeepAlive(true);
       logger.debug({ address: options.address.address }, 'client muxer connected');
       mux = createStreamMux(createSession(socket, 'client', { logger }), undefined, logger);
       const m = mux;
-      main = await openStreamChannel(() => m.open(), undefined, stop.signal, logger);
+      main = await openStreamChannel(() => m.open(), undefined, stop.signal, logger, options.tls);
       channel = main.channel;
     } else {
-      channel = openChannel(options.address, stop.signal);
+      channel = openChannel(options.address, stop.signal, options.tls);
     }
   } catch (err) {
     exited?.removeEventListener('abort', onExited);
@@ -86,6 +86,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
     logger,
     stop: stop.signal,
     maxReceiveMessageLength: DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH,
+    ...(options.tls && { tls: options.tls }),
     ...(sessionMux ? { mux: () => Promise.resolve(sessionMux) } : {}),
   });
   // Errors are ignored as go-plugin does: a plugin without GRPCBroker still works.

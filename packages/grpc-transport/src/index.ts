@@ -2,7 +2,7 @@ export { connectGrpc } from './connect.js';
 export type { ConnectGrpcOptions } from './connect.js';
 export { serveGrpc, DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH } from './serve.js';
 export type { ServeGrpcOptions } from './serve.js';
-export { clientOn } from './channel.js';
+export { channelCredentials, clientOn } from './channel.js';
 export { toPluginError, unaryCall } from './errors.js';
 export type { UnaryCallOptions } from './errors.js';
 export { GRPC_SERVICE_NAME } from './health.js';

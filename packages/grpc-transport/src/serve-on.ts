@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Listener } from '@plugwire/core';
+import { PluginError, type Listener, type Logger } from '@plugwire/core';
+import { secureServerSocket, type TransportTls } from '@plugwire/net';
 
 /** How long a graceful stop waits for running calls before cutting them. */
 const GRACE_MS = 2000;
@@ -18,10 +19,14 @@ export interface ServingServer {
  * Serves `server` on the already-listening `listener`: every accepted socket is handed to grpc-js with
  * `createConnectionInjector`, so the transport never binds an address itself and the listener (and its unix
  * socket file) stays owned by whoever made it.
+ * With `tls`, each socket first completes a TLS handshake (ALPN h2) that checks the client's certificate; a
+ * failed handshake drops the socket before grpc-js sees it.
  * @param server - a server with its services added
  * @param listener - the listening socket
+ * @param tls - TLS for accepted connections (AutoMTLS or the user's) @default none (plaintext)
+ * @param logger - where refused connections are reported @default none
  */
-export function serveOn(server: grpc.Server, listener: Listener): ServingServer {
+export function serveOn(server: grpc.Server, listener: Listener, tls?: TransportTls, logger?: Logger): ServingServer {
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const sockets = new Set<Socket>();
   let stopping = false;
@@ -34,7 +39,17 @@ export function serveOn(server: grpc.Server, listener: Listener): ServingServer 
     }
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    injector.injectConnection(socket);
+    if (tls === undefined) {
+      injector.injectConnection(socket);
+      return;
+    }
+    secureServerSocket(socket, tls, { alpn: ['h2'] }).then(
+      (secured) => {
+        if (stopping) secured.destroy();
+        else injector.injectConnection(secured);
+      },
+      (err: unknown) => logger?.warn({ error: PluginError.from(err).message }, 'refused a gRPC connection whose TLS handshake failed'),
+    );
   };
   listener.server.on('connection', onConnection);
 
@@ -85,9 +100,13 @@ export interface StreamServer extends ServingServer {
 /**
  * Serves `server` on the streams given to `inject` (knock-mode broker streams, or the main connection of a
  * multiplexing plugin): grpc-js's connection injector accepts any `Duplex`.
+ * With `tls`, each stream first completes a TLS handshake (ALPN h2): go-plugin puts TLS on each multiplexed
+ * connection, not on the session under them.
  * @param server - a server with its services added
+ * @param tls - TLS of each connection @default none (plaintext)
+ * @param logger - where refused connections are reported @default none
  */
-export function serveStreams(server: grpc.Server): StreamServer {
+export function serveStreams(server: grpc.Server, tls?: TransportTls, logger?: Logger): StreamServer {
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const streams = new Set<Duplex>();
   let stopping = false;
@@ -111,7 +130,17 @@ export function serveStreams(server: grpc.Server): StreamServer {
       }
       streams.add(stream);
       stream.once('close', () => streams.delete(stream));
-      injector.injectConnection(stream);
+      if (tls === undefined) {
+        injector.injectConnection(stream);
+        return;
+      }
+      secureServerSocket(stream, tls, { alpn: ['h2'] }).then(
+        (secured) => {
+          if (stopping) secured.destroy();
+          else injector.injectConnection(secured);
+        },
+        (err: unknown) => logger?.warn({ error: PluginError.from(err).message }, 'refused a multiplexed gRPC connection whose TLS handshake failed'),
+      );
     },
     close() {
       closing ??= (async () => {

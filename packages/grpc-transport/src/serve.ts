@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { PluginError, type ServeTransportOptions, type ServerProtocol } from '@plugwire/core';
+import type { TransportTls } from '@plugwire/net';
 import { createGrpcBroker } from './broker.js';
 import { GRPCBrokerService, type GRPCBrokerServer } from './gen/grpc_broker.js';
 import { GRPCControllerService, type GRPCControllerServer } from './gen/grpc_controller.js';
@@ -31,6 +32,11 @@ export interface ServeGrpcOptions extends ServeTransportOptions<GrpcPlugin> {
    * @default []
    */
   readonly reflectionDescriptorSets?: readonly Uint8Array[];
+  /**
+   * TLS on the plugin's listener and its broker listeners and dials (AutoMTLS or the plugin's own TLS).
+   * @default none (plaintext)
+   */
+  readonly tls?: TransportTls;
   /**
    * Multiplex the gRPC broker over the main connection (go-plugin v1.6+ knock mode): set when the host asked with
    * `PLUGIN_MULTIPLEX_GRPC`. The host's first connection becomes a yamux session carrying the main gRPC connection
@@ -68,7 +74,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
   const health = createHealthService();
   const stdio = createStdioService(options.stdout, options.stderr, logger);
   // Knock mode: the main server takes the streams of the host's one connection (see listenMux).
-  const mainStreams = options.multiplex ? serveStreams(server) : undefined;
+  const mainStreams = options.multiplex ? serveStreams(server, options.tls, logger) : undefined;
   let muxListener: MuxListener | undefined;
   if (mainStreams) {
     muxListener = listenMux(listener, mainStreams, logger, (err) => {
@@ -82,6 +88,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
     stop: stop.signal,
     maxReceiveMessageLength: limit,
     ...(muxListener ? { mux: muxListener.mux } : {}),
+    ...(options.tls && { tls: options.tls }),
   });
 
   let resolveDone!: () => void;
@@ -149,7 +156,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
         throw new PluginError('internal', `error registering "${name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
     }
-    serving = mainStreams ?? serveOn(server, listener);
+    serving = mainStreams ?? serveOn(server, listener, options.tls, logger);
   } catch (err) {
     await abort(err);
     throw PluginError.from(err);

@@ -2,7 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Listener, Logger } from '@plugwire/core';
-import { listenUnix } from '@plugwire/net';
+import { listenUnix, type TransportTls } from '@plugwire/net';
 import { openChannel } from './channel.js';
 
 /** A grpc-js channel whose connections are streams of a multiplexed session, and what releases it. */
@@ -21,6 +21,8 @@ export interface StreamChannel {
  * @param first - an already opened stream for the first connection (so that dial errors surface at once)
  * @param stop - fires when calls on the channel must end
  * @param logger - logs failed stream opens
+ * @param tls - TLS of each connection, end to end through the relay over its stream (go-plugin puts TLS on each
+ *   multiplexed connection, not on the session) @default none
  * @param onClose - called once the channel and its socket are released
  */
 export async function openStreamChannel(
@@ -28,6 +30,7 @@ export async function openStreamChannel(
   first: Duplex | undefined,
   stop: AbortSignal,
   logger: Logger,
+  tls?: TransportTls,
   onClose?: () => void,
 ): Promise<StreamChannel> {
   const sockets = new Set<Socket | Duplex>();
@@ -77,7 +80,7 @@ export async function openStreamChannel(
     throw err;
   }
   listener.server.on('connection', onConnection);
-  const channel = openChannel(listener.address, stop);
+  const channel = openChannel(listener.address, stop, tls);
   // Whoever closes the channel (a brokered channel is the user's to close) releases the socket and streams too.
   const closeChannel = channel.close.bind(channel);
   channel.close = () => void close();

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { checkServerIdentity, connect as tlsConnect, createServer, type TLSSocket, type ConnectionOptions, type PeerCertificate, type SecureContextOptions } from 'node:tls';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type PluginAddress } from '@plugwire/core';
 import type { Identity } from './cert.js';
@@ -157,12 +158,12 @@ export async function dialTls(address: PluginAddress, tls: TransportTls, options
  * that checks out (the pinned one, or one the CA verifies when `requireClientCert`). Fails otherwise, and the
  * socket is destroyed. The socket goes through a `tls.Server` of its own (connection injection, as Node documents
  * it), so certificate verification is Node's.
- * @param socket - an accepted socket
+ * @param socket - an accepted socket, or any duplex stream (a multiplexed stream)
  * @param tls - the side's TLS
  * @param options - ALPN protocols to accept (e.g. `['h2']` for gRPC) and an abort signal
  * @throws PluginError `unavailable` when the handshake or the certificate check fails, `aborted`
  */
-export function secureServerSocket(socket: Socket, tls: TransportTls, options: AbortOptions & { alpn?: readonly string[] } = {}): Promise<TLSSocket> {
+export function secureServerSocket(socket: Socket | Duplex, tls: TransportTls, options: AbortOptions & { alpn?: readonly string[] } = {}): Promise<TLSSocket> {
   const what = 'TLS handshake with the connecting peer';
   if (options.signal?.aborted) {
     socket.destroy();

@@ -8,7 +8,7 @@ import {
   abortError,
   throwIfAborted,
 } from '@plugwire/core';
-import { dial } from '@plugwire/net';
+import { dial, secureClientSocket, type TransportTls } from '@plugwire/net';
 import { type MuxBroker, createMuxBroker } from '@plugwire/broker';
 import { gob } from '@plugwire/gob';
 import { type YamuxSession, type YamuxStream, createSession } from '@plugwire/yamux';
@@ -106,14 +106,21 @@ class NetRpcClientProtocol implements ClientProtocol {
   }
 }
 
+/** Options of {@link connectNetRpc}. */
+export interface ConnectNetRpcOptions extends ConnectTransportOptions<NetRpcPlugin> {
+  /** TLS under yamux (AutoMTLS with the plugin's certificate, or the host's own TLS). @default none (plaintext) */
+  readonly tls?: TransportTls;
+}
+
 /**
  * Connects to a plugin serving netrpc (go-plugin's `RPCClient`): dials its address, runs a yamux client session,
  * opens the control, stdout and stderr streams in that order (mirroring the latter two into `syncStdout` /
  * `syncStderr`) and starts the broker.
  * @param options - address, plugin set, logger, sync targets, exit signal
  */
-export async function connectNetRpc(options: ConnectTransportOptions<NetRpcPlugin>): Promise<ClientProtocol> {
-  const socket = await dial(options.address, options);
+export async function connectNetRpc(options: ConnectNetRpcOptions): Promise<ClientProtocol> {
+  const raw = await dial(options.address, options);
+  const socket = options.tls ? await secureClientSocket(raw, options.tls, options) : raw;
   const session = createSession(socket, 'client', { logger: options.logger });
   try {
     const control = await session.open(options);

@@ -7,6 +7,7 @@ import {
   type PluginAddress,
   type ProtocolName,
 } from '@plugwire/core';
+import { decodeHandshakeCert, generateIdentity, mutualTls, parseCertificate, userTls, type Identity, type TransportTls } from '@plugwire/net';
 import { launch, manage, reattach, type PluginProcess, type ReattachConfig } from '@plugwire/process';
 import type { ClientOf, PluginDefinition, PluginSet } from './definition.js';
 import { validateClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
@@ -42,6 +43,7 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
   #version: number | undefined;
   #killed: Promise<void> | undefined;
   #unmanage: (() => void) | undefined;
+  #identity: Identity | undefined;
 
   /**
    * @param options - see {@link ClientOptions}; checked at once (throws `invalid_argument`)
@@ -96,12 +98,27 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
         this.#version = o.reattach.protocolVersion;
         return proc;
       }
-      const proc = await launch({ ...o.launch!, signal });
+      // A fresh AutoMTLS identity per launch, as go-plugin makes one per Start.
+      this.#identity = o.autoMTLS ? generateIdentity() : undefined;
+      const proc = await launch({ ...o.launch!, ...(this.#identity && { clientCert: this.#identity.certPem }), signal });
       this.#version = proc.handshake.protocolVersion;
       return proc;
     } catch (err) {
       throw PluginError.from(err);
     }
+  }
+
+  /** TLS to the plugin: AutoMTLS pinned to the certificate it printed, the user's own TLS, or none. */
+  #transportTls(serverCert: string | undefined): TransportTls | undefined {
+    const o = this.#o;
+    if (o.tls) return userTls(o.tls);
+    if (!o.autoMTLS || !this.#identity) return undefined;
+    if (serverCert === undefined) {
+      throw new PluginError('handshake', 'autoMTLS is on but the plugin printed no certificate on its handshake line: it does not support AutoMTLS; turn autoMTLS off or update the plugin');
+    }
+    const der = decodeHandshakeCert(serverCert);
+    parseCertificate(der);
+    return mutualTls(this.#identity, der);
   }
 
   /** The RPC connection to the plugin (starting it first); go-plugin's `Client()`. Cached. */
@@ -126,6 +143,7 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
     const proc = await this.#started(signal);
     const plugins = this.#o.sets.get(this.#version ?? -1);
     if (!plugins) throw new PluginError('incompatible_version', `no plugin set for negotiated version ${String(this.#version)}`);
+    const tls = this.#transportTls(proc.handshake.serverCert);
     const transport = await transportFor(proc.handshake.protocol);
     try {
       return await transport.connect({
@@ -137,6 +155,7 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
         syncStderr: this.#o.syncStderr,
         // The launch refused a gRPC plugin that did not announce multiplexing when it was asked for.
         multiplex: this.#o.grpcBrokerMultiplex && proc.handshake.muxSupported === true,
+        ...(tls && { tls }),
         signal,
       });
     } catch (err) {

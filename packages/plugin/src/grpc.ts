@@ -7,6 +7,7 @@ export type {
   GrpcHalves,
   HandlerContext,
   MessageSource,
+  MethodLike,
   PromiseClient,
   RequestOf,
   ResponseOf,

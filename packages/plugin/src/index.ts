@@ -17,13 +17,13 @@ export type { ClientOptions, CommandOptions, ResolvedClientOptions } from './opt
 export { serve, validateServeOptions } from './serve.js';
 export type { ResolvedServeOptions, ServeOptions, ServeTestOptions } from './serve.js';
 export { listen } from '@plugwire/net';
-export type { ListenOptions } from '@plugwire/net';
+export type { ListenOptions, TlsSettings } from '@plugwire/net';
 export { createPluginLogger, LOG_LEVEL_ENV } from './plugin-logger.js';
 export type { PluginLoggerOptions } from './plugin-logger.js';
 export { createTextLogger } from './text-logger.js';
 export type { GrpcConnection, GrpcHalves } from './grpc/types.js';
 export type { NetRpcConnection, NetRpcHalves } from './netrpc/types.js';
 export { cleanupClients } from '@plugwire/process';
-export type { ReattachConfig, SecureConfig } from '@plugwire/process';
+export type { ReattachConfig, SecureConfig, VerifyOptions } from '@plugwire/process';
 export { PluginError, silentLogger } from '@plugwire/core';
 export type { AbortOptions, HandshakeConfig, Logger, LogLevel, PluginAddress, PluginErrorCode, ProtocolName } from '@plugwire/core';

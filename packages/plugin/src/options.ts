@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { LOG_LEVELS, PluginError, type HandshakeConfig, type Logger, type LogLevel, type ProtocolName } from '@plugwire/core';
-import type { LaunchOptions, ReattachConfig, SecureConfig } from '@plugwire/process';
+import type { TlsSettings } from '@plugwire/net';
+import type { LaunchOptions, ReattachConfig, SecureConfig, VerifyOptions } from '@plugwire/process';
 import type { PluginSet } from './definition.js';
 import { createTextLogger } from './text-logger.js';
 import { LOG_LEVEL_ENV } from './plugin-logger.js';
@@ -73,6 +74,24 @@ export interface ClientOptions<P extends PluginSet = PluginSet> {
    * refused with go-plugin's error; not allowed with `reattach`. @default false
    */
   readonly grpcBrokerMultiplex?: boolean;
+  /**
+   * go-plugin's `AutoMTLS`: the host makes an ephemeral certificate (P-521) at each launch, passes it in
+   * `PLUGIN_CLIENT_CERT`, and connects with mutual TLS 1.2+, accepting only the certificate the plugin printed on
+   * its handshake line. A plugin that prints none is refused. Not with `reattach` or `tls`. @default false
+   */
+  readonly autoMTLS?: boolean;
+  /**
+   * The host's own TLS (go-plugin's `TLSConfig`): key, certificate and CA to connect to a plugin that serves TLS
+   * with its own certificates (also used on the host's gRPC broker listeners). @default none (plaintext)
+   */
+  readonly tls?: TlsSettings;
+  /**
+   * Run the plugin only if its manifest is signed by one of these ed25519 keys and every file it lists matches;
+   * it then runs from private copies of the checked files (`@plugwire/trust`). Not with `reattach`. @default no check
+   */
+  readonly verify?: VerifyOptions;
+  /** Accepted plugin versions (npm semver range, e.g. `^1.4.0`), read from the signed manifest; needs `verify`. @default any */
+  readonly version?: string;
 }
 
 /** Default lowest TCP port of a plugin (go-plugin's). */
@@ -104,6 +123,10 @@ export interface ResolvedClientOptions<P extends PluginSet = PluginSet> {
   readonly managed: boolean;
   /** Whether the gRPC broker is multiplexed over the main connection (when the plugin supports it). */
   readonly grpcBrokerMultiplex: boolean;
+  /** Whether AutoMTLS is on (a fresh identity per launch). */
+  readonly autoMTLS: boolean;
+  /** The host's own TLS, when given. */
+  readonly tls: TlsSettings | undefined;
 }
 
 function fail(message: string): never {
@@ -152,6 +175,10 @@ export function validateClientOptions<P extends PluginSet>(options: ClientOption
   if (cmd && (typeof cmd.command !== 'string' || cmd.command === '')) fail('cmd.command must name the plugin executable');
   if (options.reattach && options.secureConfig) fail('only one of reattach or secureConfig can be set');
   if (options.reattach && options.grpcBrokerMultiplex) fail('gRPC broker multiplexing is not supported with Reattach config');
+  if (options.reattach && options.autoMTLS) fail('autoMTLS cannot be used with reattach: the first host\'s certificates are gone; use tls');
+  if (options.autoMTLS && options.tls) fail('set autoMTLS or tls, not both');
+  if (options.reattach && (options.verify || options.version)) fail('verify and version check a plugin before it is launched; they cannot be used with reattach');
+  if (options.version !== undefined && !options.verify) fail('version needs verify: the plugin declares its version in its signed manifest');
 
   const sets = new Map<number, P>();
   for (const [key, set] of Object.entries(options.versionedPlugins ?? {})) {
@@ -204,6 +231,8 @@ export function validateClientOptions<P extends PluginSet>(options: ClientOption
     unixSocketGroup: options.unixSocketGroup,
     multiplexGrpc: options.grpcBrokerMultiplex ?? false,
     secureConfig: options.secureConfig,
+    verify: options.verify,
+    version: options.version,
   };
   return {
     handshake,
@@ -216,5 +245,7 @@ export function validateClientOptions<P extends PluginSet>(options: ClientOption
     syncStderr: options.syncStderr,
     managed: options.managed ?? false,
     grpcBrokerMultiplex: options.grpcBrokerMultiplex ?? false,
+    autoMTLS: options.autoMTLS ?? false,
+    tls: options.tls,
   };
 }

@@ -13,6 +13,8 @@ export interface PluginLoggerOptions {
   readonly name?: string;
   /** Environment to read the host's level from. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /** Where the JSON lines go. @default the real stderr (fd 2), as it was before `serve()` captured `process.stderr` */
+  readonly output?: { write(chunk: string): unknown };
 }
 
 /**
@@ -25,5 +27,5 @@ export function createPluginLogger(options: PluginLoggerOptions = {}): Logger {
   const value = (options.env ?? process.env)[LOG_LEVEL_ENV];
   if (value === 'off') return silentLogger;
   const level = (value && levelFromString(value)) || 'trace';
-  return createHclogLogger({ level, name: options.name });
+  return createHclogLogger({ level, name: options.name, output: options.output });
 }

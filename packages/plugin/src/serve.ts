@@ -1,6 +1,6 @@
 import { PluginError, type HandshakeConfig, type Listener, type Logger, type ProtocolName, type ServerProtocol } from '@plugwire/core';
 import { checkMagicCookie, formatHandshake, negotiateVersion, parseGoBool, parseProtocolVersions } from '@plugwire/handshake';
-import { listen, type ListenOptions } from '@plugwire/net';
+import { encodeHandshakeCert, generateIdentity, listen, mutualTls, parseCertificate, userTls, type ListenOptions, type TlsSettings, type TransportTls } from '@plugwire/net';
 import type { ReattachConfig } from '@plugwire/process';
 import type { ImplementedPluginSet } from './definition.js';
 import { createPluginLogger } from './plugin-logger.js';
@@ -34,6 +34,12 @@ export interface ServeOptions<P extends ImplementedPluginSet = ImplementedPlugin
   readonly exitOnShutdown?: boolean;
   /** Run in test mode (see {@link ServeTestOptions}). @default not in test mode */
   readonly test?: ServeTestOptions;
+  /**
+   * The plugin's own TLS (go-plugin's `TLSProvider`), called once at start; the host must then connect with its
+   * `tls` option. Takes precedence over AutoMTLS. @default none: AutoMTLS when the host sets `PLUGIN_CLIENT_CERT`
+   *   (a fresh certificate printed on the handshake line, only the host's certificate accepted), else plaintext
+   */
+  readonly tls?: () => TlsSettings | Promise<TlsSettings>;
   /** Environment to read the host's settings from. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -58,6 +64,8 @@ export interface ResolvedServeOptions<P extends ImplementedPluginSet = Implement
   readonly test: ServeTestOptions | undefined;
   /** The environment. */
   readonly env: NodeJS.ProcessEnv;
+  /** The plugin's own TLS provider, or undefined. */
+  readonly tls: (() => TlsSettings | Promise<TlsSettings>) | undefined;
 }
 
 function fail(message: string): never {
@@ -93,8 +101,10 @@ export function validateServeOptions<P extends ImplementedPluginSet>(options: Se
   if (options.protocol !== undefined && options.protocol !== 'grpc' && options.protocol !== 'netrpc') {
     fail(`protocol ${JSON.stringify(options.protocol)} is not 'grpc' or 'netrpc'`);
   }
+  if (options.tls !== undefined && typeof options.tls !== 'function') fail('tls must be a function returning the plugin\'s TLS settings');
   const env = options.env ?? process.env;
   return {
+    tls: options.tls,
     handshake: options.handshake,
     sets,
     protocol: options.protocol,
@@ -151,8 +161,18 @@ export async function serve<P extends ImplementedPluginSet>(options: ServeOption
   const multiplexEnv = test ? undefined : env.PLUGIN_MULTIPLEX_GRPC;
   const multiplex = protocol === 'grpc' && multiplexEnv !== undefined && parseGoBool(multiplexEnv) === true;
   let server: ServerProtocol;
+  let serverCert: string | undefined;
   try {
-    const common = { plugins: served, listener, createListener, logger, stdout: test ? undefined : stdio.stdout, stderr: test ? undefined : stdio.stderr };
+    // go-plugin: the plugin's TLSProvider wins; otherwise the host's PLUGIN_CLIENT_CERT turns on AutoMTLS.
+    let tls: TransportTls | undefined;
+    const clientCert = test ? undefined : env.PLUGIN_CLIENT_CERT;
+    if (o.tls) tls = userTls(await o.tls());
+    else if (clientCert) {
+      const identity = generateIdentity();
+      tls = mutualTls(identity, parseCertificate(clientCert).raw);
+      serverCert = encodeHandshakeCert(identity.der);
+    }
+    const common = { plugins: served, listener, createListener, logger, stdout: test ? undefined : stdio.stdout, stderr: test ? undefined : stdio.stderr, ...(tls && { tls }) };
     server =
       protocol === 'grpc'
         ? await (await import('./grpc/transport.js')).serve({ ...common, multiplex, maxReceiveMessageLength: o.maxReceiveMessageLength })
@@ -185,6 +205,7 @@ export async function serve<P extends ImplementedPluginSet>(options: ServeOption
         network: listener.address.network,
         address: listener.address.address,
         protocol,
+        ...(serverCert !== undefined && { serverCert }),
         muxSupported: multiplexEnv !== undefined && multiplexEnv !== '',
       }),
     );

@@ -9,15 +9,7 @@ export function greeterPlugin(args: readonly string[] = [], env: Record<string, 
   return { command: process.execPath, args: ['--import', 'tsx', join(import.meta.dirname, 'fixtures/greeter-plugin.ts'), ...args], env };
 }
 
-/** True while a process with this pid exists. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { processAlive as alive } from '../src/testing.js';
 
 /** A temp dir for pid files, removed by `cleanup()`. */
 export function pidDir(): { file(name: string): string; cleanup(): void } {

@@ -6,6 +6,7 @@
 // It launches (or reattaches to) the plugin, dispenses, exercises it, kills it, and prints one JSON line per step
 // on stdout. Its go-plugin logger writes hclog JSON at debug to stderr. Environment:
 //
+//	EXHOST_AUTOMTLS=1       AutoMTLS: true (PLUGIN_CLIENT_CERT, mutual TLS pinned to the plugin's printed certificate)
 //	EXHOST_VERSIONS=2,3     offer only those protocol versions;   EXHOST_COOKIE=x   another cookie value
 //	EXHOST_PRINT=1          kv.Put("print", "hello"): the plugin prints "stdout: hello"/"stderr: hello", which
 //	                        GRPCStdio (or netrpc's stdio streams) brings to this host's stdout/stderr
@@ -97,6 +98,7 @@ func main() {
 		GRPCBrokerMultiplex: os.Getenv("EXHOST_MULTIPLEX") != "",
 		SkipHostEnv:         os.Getenv("EXHOST_SKIPHOSTENV") != "",
 	}
+	config.AutoMTLS = os.Getenv("EXHOST_AUTOMTLS") != ""
 	if raw := os.Getenv("EXHOST_REATTACH"); raw != "" {
 		config.Reattach = reattachConfig(raw)
 	} else {

@@ -19,7 +19,7 @@ export interface ClientOptions {
   readonly signal?: AbortSignal;
 }
 
-function definitionOf(service: ServiceLike): grpc.ServiceDefinition {
+function definitionOf(service: object): grpc.ServiceDefinition {
   const def = 'service' in service && typeof service.service === 'object' ? service.service : service;
   if (typeof def !== 'object' || def === null || Object.keys(def).length === 0) {
     throw new PluginError('invalid_argument', 'client()/implement() need a grpc-js service definition (ts-proto XxxService, a generated client, or a proto-loader service)');
@@ -124,7 +124,7 @@ function wrap(raw: RawClient, name: string, def: grpc.MethodDefinition<unknown, 
  * @param channel - the channel to call on; it stays open when the client is dropped
  * @param options - the connection's exit signal
  */
-export function client<S extends ServiceLike>(service: S, channel: grpc.Channel, options: ClientOptions = {}): PromiseClient<ServiceOf<S>> {
+export function client<S extends object>(service: S & ServiceLike<S>, channel: grpc.Channel, options: ClientOptions = {}): PromiseClient<ServiceOf<S>> {
   const def = definitionOf(service);
   const Ctor = grpc.makeGenericClientConstructor(def, 'plugwire');
   const raw = clientOn(Ctor, channel) as unknown as RawClient;

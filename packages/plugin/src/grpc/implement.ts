@@ -82,7 +82,7 @@ function adapt(handler: AnyHandler, def: grpc.MethodDefinition<unknown, unknown>
  * @param handlers - one handler per method, named as in the definition; a method whose handler is missing (see
  *   {@link partial}) answers UNIMPLEMENTED, as grpc-js does
  */
-export function implement<S extends ServiceLike>(service: S, handlers: ServiceHandlers<ServiceOf<S>>): ServiceImplementation {
+export function implement<S extends object>(service: S & ServiceLike<S>, handlers: ServiceHandlers<ServiceOf<S>>): ServiceImplementation {
   const def = ('service' in service && typeof service.service === 'object' ? service.service : service) as grpc.ServiceDefinition;
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [name, methodDef] of Object.entries(def)) {

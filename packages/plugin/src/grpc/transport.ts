@@ -3,9 +3,10 @@
 import type { Channel, Server } from '@grpc/grpc-js';
 import type { ClientProtocol, ConnectTransportOptions, ServeTransportOptions, ServerProtocol } from '@plugwire/core';
 import { connectGrpc, serveGrpc, type GrpcBroker, type GrpcPlugin } from '@plugwire/grpc-transport';
+import type { TransportTls } from '@plugwire/net';
 import type { PluginDefinition } from '../definition.js';
 import { client } from './client.js';
-import type { GrpcConnection, ServiceImplementation } from './types.js';
+import type { GrpcConnection, ServiceImplementation, ServiceLike } from './types.js';
 
 /** A definition's gRPC client half as the transport's `grpcClient`; absent when the definition has none. */
 function hostPlugin(definition: PluginDefinition<unknown>): Partial<GrpcPlugin> {
@@ -13,14 +14,19 @@ function hostPlugin(definition: PluginDefinition<unknown>): Partial<GrpcPlugin> 
   if (!half) return {};
   return {
     grpcClient(broker: GrpcBroker, channel: Channel, signal: AbortSignal) {
-      const conn: GrpcConnection = { broker, channel, signal, client: (service) => client(service, channel, { signal }) };
+      const conn: GrpcConnection = {
+        broker,
+        channel,
+        signal,
+        client: <S extends object>(service: S & ServiceLike<S>) => client<S>(service, channel, { signal }),
+      };
       return half.client(conn);
     },
   };
 }
 
 /** Connects to a plugin serving gRPC. */
-export function connect(options: ConnectTransportOptions<PluginDefinition<unknown>> & { readonly multiplex: boolean }): Promise<ClientProtocol> {
+export function connect(options: ConnectTransportOptions<PluginDefinition<unknown>> & { readonly multiplex: boolean; readonly tls?: TransportTls }): Promise<ClientProtocol> {
   const plugins = Object.fromEntries(Object.entries(options.plugins).map(([name, d]) => [name, hostPlugin(d as PluginDefinition<unknown>)]));
   return connectGrpc({ ...options, plugins });
 }
@@ -40,7 +46,7 @@ function register(server: Server, result: void | ServiceImplementation | readonl
 
 /** Serves plugins over gRPC. */
 export function serve(
-  options: Omit<ServeTransportOptions<GrpcPlugin>, 'plugins'> & { readonly plugins: Readonly<Record<string, Served>>; readonly maxReceiveMessageLength: number | undefined; readonly multiplex: boolean },
+  options: Omit<ServeTransportOptions<GrpcPlugin>, 'plugins'> & { readonly plugins: Readonly<Record<string, Served>>; readonly maxReceiveMessageLength: number | undefined; readonly multiplex: boolean; readonly tls?: TransportTls },
 ): Promise<ServerProtocol> {
   const plugins = Object.fromEntries(
     Object.entries(options.plugins).map(([name, { definition, impl }]): [string, Partial<GrpcPlugin>] => {

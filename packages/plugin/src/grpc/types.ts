@@ -7,7 +7,19 @@ import type { GrpcBroker } from '@plugwire/grpc-transport';
  * A grpc-js service definition: ts-proto's `XxxService` (`outputServices=grpc-js`), the `service` of a generated
  * client constructor, or a service of `@grpc/proto-loader`'s package definition.
  */
-export type ServiceLike = ServiceDefinition | { readonly service: ServiceDefinition };
+export type ServiceLike<S> = S extends { readonly service: infer D }
+  ? { readonly service: { readonly [K in keyof D]: MethodLike } }
+  : { readonly [K in keyof S]: MethodLike };
+
+/** What plugwire reads of a method definition (grpc-js's `MethodDefinition` has it). */
+export interface MethodLike {
+  /** `/package.Service/Method`. */
+  readonly path: string;
+  /** Whether the client sends a stream. */
+  readonly requestStream: boolean;
+  /** Whether the server answers with a stream. */
+  readonly responseStream: boolean;
+}
 
 /** The service definition inside a {@link ServiceLike}. */
 export type ServiceOf<S> = S extends { readonly service: infer D } ? D : S;
@@ -81,7 +93,7 @@ export interface GrpcConnection {
    * A promise client of `service` on the plugin's channel (see {@link PromiseClient}).
    * @param service - the generated service definition
    */
-  client<S extends ServiceLike>(service: S): PromiseClient<ServiceOf<S>>;
+  client<S extends object>(service: S & ServiceLike<S>): PromiseClient<ServiceOf<S>>;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The netrpc transport behind Client and serve(): plugin definitions adapted to the transport's plugin shape.
 import type { ClientProtocol, ConnectTransportOptions, ServeTransportOptions, ServerProtocol } from '@plugwire/core';
 import { connectNetRpc, serveNetRpc, type NetRpcPlugin } from '@plugwire/netrpc-transport';
+import type { TransportTls } from '@plugwire/net';
 import type { PluginDefinition } from '../definition.js';
 import type { NetRpcConnection } from './types.js';
 
@@ -16,7 +17,7 @@ function hostPlugin(definition: PluginDefinition<unknown>): Partial<NetRpcPlugin
 }
 
 /** Connects to a plugin serving netrpc. */
-export function connect(options: ConnectTransportOptions<PluginDefinition<unknown>> & { readonly multiplex?: boolean }): Promise<ClientProtocol> {
+export function connect(options: ConnectTransportOptions<PluginDefinition<unknown>> & { readonly multiplex?: boolean; readonly tls?: TransportTls }): Promise<ClientProtocol> {
   const plugins = Object.fromEntries(Object.entries(options.plugins).map(([name, d]) => [name, hostPlugin(d as PluginDefinition<unknown>)]));
   const { multiplex: _netrpcAlwaysMultiplexes, ...rest } = options;
   return connectNetRpc({ ...rest, plugins });
@@ -29,7 +30,9 @@ export interface Served {
 }
 
 /** Serves plugins over netrpc. */
-export function serve(options: Omit<ServeTransportOptions<NetRpcPlugin>, 'plugins'> & { readonly plugins: Readonly<Record<string, Served>> }): Promise<ServerProtocol> {
+export function serve(
+  options: Omit<ServeTransportOptions<NetRpcPlugin>, 'plugins'> & { readonly plugins: Readonly<Record<string, Served>>; readonly tls?: TransportTls },
+): Promise<ServerProtocol> {
   const plugins = Object.fromEntries(
     Object.entries(options.plugins).map(([name, { definition, impl }]): [string, Partial<NetRpcPlugin>] => {
       const half = definition.netrpc;

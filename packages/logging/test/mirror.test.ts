@@ -2,7 +2,7 @@ import type { LogLevel, Logger } from '@plugwire/core';
 import fc from 'fast-check';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { mirrorStderr } from './mirror.js';
+import { mirrorStderr } from '../src/mirror.js';
 
 interface Logged {
   level: LogLevel;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseLogLine } from './parse-line.js';
+import { parseLogLine } from '../src/parse-line.js';
 
 describe('parseLogLine', () => {
   it('reads hclog JSON lines: level, message, timestamp, every other key as a field', () => {

@@ -1,7 +1,7 @@
 import { PluginError } from '@plugwire/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkMuxSupport, checkProtocol, checkServerVersion, negotiateVersion, parseProtocolVersions } from './versions.js';
+import { checkMuxSupport, checkProtocol, checkServerVersion, negotiateVersion, parseProtocolVersions } from '../src/versions.js';
 
 describe('parseProtocolVersions', () => {
   it('sorts descending and reports invalid entries with go-plugin text', () => {

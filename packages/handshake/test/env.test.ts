@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { COOKIE_MISMATCH_MESSAGE, NO_COOKIE_MESSAGE, checkMagicCookie } from './cookie.js';
-import { clientEnv } from './env.js';
+import { COOKIE_MISMATCH_MESSAGE, NO_COOKIE_MESSAGE, checkMagicCookie } from '../src/cookie.js';
+import { clientEnv } from '../src/env.js';
 
 const handshake = { protocolVersion: 1, magicCookieKey: 'BASIC_PLUGIN', magicCookieValue: 'hello' };
 

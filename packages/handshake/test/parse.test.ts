@@ -1,8 +1,8 @@
 import { PluginError } from '@plugwire/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatHandshake } from './format.js';
-import { parseHandshake } from './parse.js';
+import { formatHandshake } from '../src/format.js';
+import { parseHandshake } from '../src/parse.js';
 
 const CERT = 'A'.repeat(51);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createHclogLogger } from './hclog.js';
-import { levelLogger } from './levels.js';
-import { parseLogLine } from './parse-line.js';
+import { createHclogLogger } from '../src/hclog.js';
+import { levelLogger } from '../src/levels.js';
+import { parseLogLine } from '../src/parse-line.js';
 
 describe('createHclogLogger', () => {
   it('writes hclog JSON lines that the host parser reads back', () => {
