@@ -2,7 +2,7 @@
 // stream after a knock goes to that id's server, others to the default server (plugin side) or are reset (host
 // side); knocks for unknown ids get go-plugin's error text; a peer knocking without streams is bounded.
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '@plugwire/core';
 import { createSession, type YamuxSession } from '@plugwire/yamux';
 import { createStreamMux } from '../src/mux.js';
+import { serveGrpc } from '../src/serve.js';
+import { unixListener } from './support.js';
 
 let cleanup: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -78,5 +80,21 @@ describe('createStreamMux', () => {
     const answers = Array.from({ length: 70 }, () => mux.acceptKnock(1));
     expect(answers.filter((a) => a === '')).toHaveLength(64);
     expect(answers.at(-1)).toBe('too many knocks without a stream (id 1)');
+  });
+});
+
+describe('serveGrpc({ multiplex: true })', () => {
+  it('stops (done settles, socket removed) when the host\'s yamux session ends, as go-plugin\'s server does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mux-serve-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const listener = await unixListener(dir);
+    const server = await serveGrpc({ plugins: {}, listener, createListener: () => unixListener(dir), logger: silentLogger, multiplex: true });
+    const socket = connect(listener.address.address);
+    await once(socket, 'connect');
+    const session = createSession(socket, 'client');
+    await session.ping();
+    await session.close();
+    await server.done;
+    expect(existsSync(listener.address.address)).toBe(false);
   });
 });
