@@ -340,7 +340,11 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
     const { command, args } = nodePlugin(`counter/plugin-${proto}.js`);
     const res = await runCommand(goHost, ['counter', proto, command, ...args], { ...process.env, EXHOST_MULTIPLEX: '1' });
     expect(res.code, res.stdout + res.stderr).toBe(0);
-    expect(jsonLines(res.stdout).find((s) => s.step === 'counter')).toMatchObject({ value: 42, helperCalls: 2 });
+    const steps = jsonLines(res.stdout);
+    expect(steps.find((s) => s.step === 'counter')).toMatchObject({ value: 42, helperCalls: 2 });
+    // Killed cleanly: exit status 0 and the socket gone.
+    expect(jsonLines(res.stderr).find((l) => l['@message'] === 'plugin process exited')!.error).toBeUndefined();
+    expect(existsSync(String(steps.find((s) => s.step === 'started')!.address))).toBe(false);
     const logs = jsonLines(res.stderr).map((l) => String(l['@message']));
     if (proto === 'grpc') {
       // One connection carries everything: Go's client muxer, and the TS plugin's yamux server session over it.
