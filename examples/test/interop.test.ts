@@ -501,6 +501,24 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
     expect((await done).code).toBe(0);
   });
 
+  it('PLUGIN_UNIX_SOCKET_DIR from a Go v1.8 host (RunnerFunc launch): the TS plugin listens inside it, gone after Kill', async () => {
+    const tempDir = mkdtempSync(join(tmpdir(), 'plugwire-runner-'));
+    try {
+      const { command, args } = nodePlugin('kv/plugin-grpc.js');
+      const res = await runCommand(goHost, ['kv', 'grpc', command, ...args], { ...process.env, EXHOST_RUNNER: '1', EXHOST_SOCKET_TEMPDIR: tempDir });
+      expect(res.code, res.stdout + res.stderr).toBe(0);
+      const started = jsonLines(res.stdout).find((s) => s.step === 'started')!;
+      const socketDir = String(started.socketDir);
+      expect(dirname(socketDir)).toBe(tempDir);
+      expect(String(started.address).startsWith(`${socketDir}/`)).toBe(true);
+      expect(jsonLines(res.stdout).filter((s) => s.step === 'putget')).toHaveLength(3);
+      // go-plugin's Kill removes the directory it made, and the plugin removed its socket before.
+      expect(readdirSync(tempDir)).toEqual([]);
+    } finally {
+      rmSync(tempDir, { recursive: true, force: true });
+    }
+  });
+
   it('unixSocketGroup from a TS host: the Go v1.8 plugin gives its socket to the group, mode 0660', async () => {
     const group = socketGroup();
     const client = new Client({ handshake, plugins: { kv }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'], unixSocketGroup: String(group.gid) });
