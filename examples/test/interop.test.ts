@@ -16,8 +16,8 @@ import type { GrpcBroker } from '@plugwire/plugin/grpc';
 import { buildGoModern, goPluginVersions, goSkipReason } from '../../test/support/go.js';
 import { dirname, join } from 'node:path';
 import type { ProtocolName } from '@plugwire/core';
-import { counter, handshake, type AddHelper } from '../src/counter/definition.js';
-import { kv } from '../src/kv/definition.js';
+import { counter as counterDefinition, handshake, type AddHelper } from '../src/counter/definition.js';
+import { kv as kvDefinition } from '../src/kv/definition.js';
 import { alive, jsonLines, nodePlugin, recordingLogger, runCommand } from './support.js';
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7) & 0xff);
@@ -26,7 +26,7 @@ const adder = (): AddHelper & { calls: number } => {
   return h;
 };
 
-async function exerciseKv(client: Client<{ kv: typeof kv }>): Promise<void> {
+async function exerciseKv(client: Client<{ kv: typeof kvDefinition }>): Promise<void> {
   const kv = await client.dispense('kv');
   for (const size of [0, 1024, 4 << 20]) {
     const value = bytes(size);
@@ -38,7 +38,7 @@ async function exerciseKv(client: Client<{ kv: typeof kv }>): Promise<void> {
   await client.ping();
 }
 
-async function exerciseCounter(client: Client<{ counter: typeof counter }>): Promise<void> {
+async function exerciseCounter(client: Client<{ counter: typeof counterDefinition }>): Promise<void> {
   const counter = await client.dispense('counter');
   const helper = adder();
   await counter.put('n', 2, helper);
@@ -61,7 +61,7 @@ const misbehaving = join(import.meta.dirname, 'fixtures/misbehaving-kv.mjs');
 describe.each(protocols)('TS host ↔ TS plugin over %s', (proto) => {
   it('kv: put/get 0 B, 1 KiB and 4 MiB, ping, kill leaves no process or socket', async () => {
     const logger = recordingLogger();
-    const client = new Client({ handshake, plugins: { kv }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto], logger });
+    const client = new Client({ handshake, plugins: { kv: kvDefinition }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto], logger });
     const address = await client.start();
     expect(client.protocol()).toBe(proto);
     expect(client.negotiatedVersion()).toBe(1);
@@ -73,20 +73,20 @@ describe.each(protocols)('TS host ↔ TS plugin over %s', (proto) => {
   });
 
   it('counter: the plugin calls the host back through the broker', async () => {
-    const client = new Client({ handshake, plugins: { counter }, cmd: nodePlugin(`counter/plugin-${proto}.js`), allowedProtocols: [proto] });
+    const client = new Client({ handshake, plugins: { counter: counterDefinition }, cmd: nodePlugin(`counter/plugin-${proto}.js`), allowedProtocols: [proto] });
     await exerciseCounter(client);
   });
 
   it('counter with grpcBrokerMultiplex: the callback works over the one multiplexed connection (gRPC; netrpc ignores it)', async () => {
     const logger = recordingLogger();
-    const client = new Client({ handshake, plugins: { counter }, cmd: nodePlugin(`counter/plugin-${proto}.js`), allowedProtocols: [proto], grpcBrokerMultiplex: true, logger });
+    const client = new Client({ handshake, plugins: { counter: counterDefinition }, cmd: nodePlugin(`counter/plugin-${proto}.js`), allowedProtocols: [proto], grpcBrokerMultiplex: true, logger });
     await exerciseCounter(client);
     expect(logger.entries.some((e) => e.message === 'initial server connection accepted')).toBe(proto === 'grpc');
   });
 
   it('refuses the plugin when the host does not allow its protocol', async () => {
     const other = proto === 'grpc' ? 'netrpc' : 'grpc';
-    const client = new Client({ handshake, plugins: { kv }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [other] });
+    const client = new Client({ handshake, plugins: { kv: kvDefinition }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [other] });
     const err = await client.start().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PluginError);
     expect((err as PluginError).message).toContain(`unsupported plugin protocol "${proto}"`);
@@ -96,7 +96,7 @@ describe.each(protocols)('TS host ↔ TS plugin over %s', (proto) => {
   it('a wrong cookie makes the plugin exit 1 with go-plugin message, reported by the host', async () => {
     const client = new Client({
       handshake: { ...handshake, magicCookieValue: 'nope' },
-      plugins: { kv },
+      plugins: { kv: kvDefinition },
       cmd: nodePlugin(`kv/plugin-${proto}.js`),
       allowedProtocols: [proto],
     });
@@ -122,7 +122,7 @@ describe.each(protocols)('TS host ↔ TS plugin over %s', (proto) => {
   });
 
   it('version mismatch: the plugin falls back to its lowest version and the host refuses it', async () => {
-    const client = new Client({ handshake, versionedPlugins: { 2: { kv }, 3: { kv } }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto] });
+    const client = new Client({ handshake, versionedPlugins: { 2: { kv: kvDefinition }, 3: { kv: kvDefinition } }, cmd: nodePlugin(`kv/plugin-${proto}.js`), allowedProtocols: [proto] });
     const err = (await client.start().catch((e: unknown) => e)) as PluginError;
     expect(err.code).toBe('incompatible_version');
     expect(err.message).toMatch(/Plugin version: 1, Client versions: \[(3 2|2 3)\]/);
@@ -157,7 +157,7 @@ describe('gRPC broker multiplexing, TS host ↔ TS plugin', () => {
       await done;
     }
     // go-plugin: any non-empty value gets the field, only strconv.ParseBool true multiplexes.
-    const client = new Client({ handshake, plugins: { kv }, cmd: { command, args, env: { PLUGIN_MULTIPLEX_GRPC: 'false' } }, allowedProtocols: ['grpc'] });
+    const client = new Client({ handshake, plugins: { kv: kvDefinition }, cmd: { command, args, env: { PLUGIN_MULTIPLEX_GRPC: 'false' } }, allowedProtocols: ['grpc'] });
     await exerciseKv(client);
     await client.kill();
   });
@@ -235,7 +235,7 @@ describe.skipIf(goSkipReason() !== undefined).each(goCases)('go-plugin $version 
 
   it('TS host → Go kv plugin: put/get, ping, Go hclog lines at their level, kill with the Go plugin and its socket gone', async () => {
     const logger = recordingLogger();
-    const client = new Client({ handshake, plugins: { kv }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto], logger });
+    const client = new Client({ handshake, plugins: { kv: kvDefinition }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto], logger });
     const address = await client.start();
     await exerciseKv(client);
     const pid = client.reattachConfig()!.pid;
@@ -252,9 +252,9 @@ describe.skipIf(goSkipReason() !== undefined).each(goCases)('go-plugin $version 
     const collected = { out: '', err: '' };
     out.on('data', (c: Buffer) => (collected.out += String(c)));
     err.on('data', (c: Buffer) => (collected.err += String(c)));
-    const client = new Client({ handshake, plugins: { kv }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto], syncStdout: out, syncStderr: err });
-    const store = await client.dispense('kv');
-    await store.put('print', new TextEncoder().encode('hello'));
+    const client = new Client({ handshake, plugins: { kv: kvDefinition }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto], syncStdout: out, syncStderr: err });
+    const kv = await client.dispense('kv');
+    await kv.put('print', new TextEncoder().encode('hello'));
     await client.kill();
     if (proto === 'netrpc' || modern) {
       expect(collected.out).toBe('stdout: hello\n');
@@ -266,19 +266,19 @@ describe.skipIf(goSkipReason() !== undefined).each(goCases)('go-plugin $version 
   });
 
   it('TS host → Go counter plugin: the Go plugin calls the TS host back through the broker', async () => {
-    const client = new Client({ handshake, plugins: { counter }, cmd: { command: goPlugin, args: ['counter', proto] }, allowedProtocols: [proto] });
+    const client = new Client({ handshake, plugins: { counter: counterDefinition }, cmd: { command: goPlugin, args: ['counter', proto] }, allowedProtocols: [proto] });
     await exerciseCounter(client);
   });
 
   it('TS host with the wrong cookie: the Go plugin exits 1 with its message', async () => {
-    const client = new Client({ handshake: { ...handshake, magicCookieValue: 'nope' }, plugins: { kv }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto] });
+    const client = new Client({ handshake: { ...handshake, magicCookieValue: 'nope' }, plugins: { kv: kvDefinition }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto] });
     const err = (await client.start().catch((e: unknown) => e)) as PluginError;
     expect(err.code).toBe('exited');
     expect(err.message).toMatch(/This binary is a plugin/);
   });
 
   it('TS host offering versions 2,3 to a Go plugin of version 1: incompatible_version', async () => {
-    const client = new Client({ handshake, versionedPlugins: { 2: { kv }, 3: { kv } }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto] });
+    const client = new Client({ handshake, versionedPlugins: { 2: { kv: kvDefinition }, 3: { kv: kvDefinition } }, cmd: { command: goPlugin, args: ['kv', proto] }, allowedProtocols: [proto] });
     const err = (await client.start().catch((e: unknown) => e)) as PluginError;
     expect(err.code).toBe('incompatible_version');
     expect(err.message).toMatch(/Plugin version: 1, Client versions: \[(3 2|2 3)\]/);
@@ -286,7 +286,7 @@ describe.skipIf(goSkipReason() !== undefined).each(goCases)('go-plugin $version 
   });
 
   it(`TS host asking for gRPC broker multiplexing: ${modern ? 'works with' : 'refused by'} a Go ${version} plugin over ${proto}`, async () => {
-    const client = new Client({ handshake, plugins: { counter }, cmd: { command: goPlugin, args: ['counter', proto] }, allowedProtocols: [proto], grpcBrokerMultiplex: true });
+    const client = new Client({ handshake, plugins: { counter: counterDefinition }, cmd: { command: goPlugin, args: ['counter', proto] }, allowedProtocols: [proto], grpcBrokerMultiplex: true });
     if (proto === 'netrpc' || modern) {
       // netrpc has no GRPCBroker to multiplex (the request is ignored); a v1.6+ plugin announces support.
       await exerciseCounter(client);
@@ -365,7 +365,7 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
 
   it('a TS host with grpcBrokerMultiplex: the Go v1.8 plugin serves on one connection (its muxer logs say so)', async () => {
     const logger = recordingLogger();
-    const client = new Client({ handshake, plugins: { counter }, cmd: { command: goPlugin, args: ['counter', 'grpc'] }, allowedProtocols: ['grpc'], grpcBrokerMultiplex: true, logger });
+    const client = new Client({ handshake, plugins: { counter: counterDefinition }, cmd: { command: goPlugin, args: ['counter', 'grpc'] }, allowedProtocols: ['grpc'], grpcBrokerMultiplex: true, logger });
     await exerciseCounter(client);
     const messages = logger.entries.map((e) => e.message);
     expect(messages).toContain('initial server connection accepted');
@@ -374,7 +374,7 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
   it('reattach refuses broker multiplexing on both sides with go-plugin\'s text', async () => {
     const text = 'gRPC broker multiplexing is not supported with Reattach config';
     expect(
-      () => new Client({ handshake, plugins: { kv }, reattach: { protocol: 'grpc', protocolVersion: 1, address: { network: 'unix', address: '/nonexistent' }, pid: process.pid }, grpcBrokerMultiplex: true }),
+      () => new Client({ handshake, plugins: { kv: kvDefinition }, reattach: { protocol: 'grpc', protocolVersion: 1, address: { network: 'unix', address: '/nonexistent' }, pid: process.pid }, grpcBrokerMultiplex: true }),
     ).toThrow(text);
     const reattach = JSON.stringify({ protocol: 'grpc', protocolVersion: 1, network: 'unix', address: '/nonexistent', pid: process.pid });
     const res = await runCommand(goHost, ['kv', 'grpc', 'reattach'], { ...process.env, EXHOST_MULTIPLEX: '1', EXHOST_REATTACH: reattach });
@@ -390,7 +390,7 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
       expect(r).toMatchObject({ protocol: proto, protocolVersion: 1, network: 'unix' });
       const client = new Client({
         handshake,
-        plugins: { kv },
+        plugins: { kv: kvDefinition },
         reattach: { protocol: proto, protocolVersion: Number(r.protocolVersion), address: { network: 'unix', address: String(r.address) }, pid: Number(r.pid) },
       });
       const store = await client.dispense('kv');
@@ -438,7 +438,7 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
     expect(err).toBeInstanceOf(PluginError);
     expect(err.code).toBe('timeout');
     expect(err.message).toBe('failed to knock before dialling client: timeout waiting for multiplexing knock handshake on id 999');
-    await exerciseCounter(new Client({ handshake, plugins: { counter }, cmd: { command: goPlugin, args: ['counter', 'grpc'] }, allowedProtocols: ['grpc'], grpcBrokerMultiplex: true }));
+    await exerciseCounter(new Client({ handshake, plugins: { counter: counterDefinition }, cmd: { command: goPlugin, args: ['counter', 'grpc'] }, allowedProtocols: ['grpc'], grpcBrokerMultiplex: true }));
     await client.kill();
   });
 
@@ -474,10 +474,10 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
     process.env.PLUGWIRE_PROBE = 'from-host';
     try {
       for (const [skipHostEnv, want] of [[false, 'from-host'], [true, '<unset>']] as const) {
-        const client = new Client({ handshake, plugins: { kv }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'], skipHostEnv });
-        const store = await client.dispense('kv');
-        expect(new TextDecoder().decode(await store.get('env:PLUGWIRE_PROBE'))).toBe(want);
-        expect(new TextDecoder().decode(await store.get('env:BASIC_PLUGIN'))).toBe('hello');
+        const client = new Client({ handshake, plugins: { kv: kvDefinition }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'], skipHostEnv });
+        const kv = await client.dispense('kv');
+        expect(new TextDecoder().decode(await kv.get('env:PLUGWIRE_PROBE'))).toBe(want);
+        expect(new TextDecoder().decode(await kv.get('env:BASIC_PLUGIN'))).toBe('hello');
         await client.kill();
       }
     } finally {
@@ -521,7 +521,7 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
 
   it('unixSocketGroup from a TS host: the Go v1.8 plugin gives its socket to the group, mode 0660', async () => {
     const group = socketGroup();
-    const client = new Client({ handshake, plugins: { kv }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'], unixSocketGroup: String(group.gid) });
+    const client = new Client({ handshake, plugins: { kv: kvDefinition }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'], unixSocketGroup: String(group.gid) });
     const address = await client.start();
     const st = statSync(address.address);
     expect(st.gid).toBe(group.gid);
@@ -533,7 +533,7 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
   it('unixSocketDir from a TS host: a Go v1.8 plugin puts its socket there (v1.0.1 has no PLUGIN_UNIX_SOCKET_DIR)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plugwire-sockdir-'));
     try {
-      const client = new Client({ handshake, plugins: { kv }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'], unixSocketDir: dir });
+      const client = new Client({ handshake, plugins: { kv: kvDefinition }, cmd: { command: goPlugin, args: ['kv', 'grpc'] }, allowedProtocols: ['grpc'], unixSocketDir: dir });
       const address = await client.start();
       expect(dirname(address.address)).toBe(dir);
       await exerciseKv(client);
