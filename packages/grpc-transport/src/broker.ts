@@ -334,7 +334,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
           first.destroy();
           throw closedReason;
         }
-        const sc = await openStreamChannel(() => knockAndOpen(m, id), first, stop, logger, options.tls);
+        const sc = await openStreamChannel(() => knockAndOpen(m, id), first, stop, logger, options.tls, () => streamChannels.delete(sc));
         streamChannels.add(sc);
         return sc.channel;
       }
