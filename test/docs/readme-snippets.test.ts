@@ -35,13 +35,14 @@ describe.each(readmes)('%s', (readme) => {
   });
 
   for (const snippet of programs) {
-    it(`runs the block at line ${snippet.line}, which exits 0 and leaves nothing running`, { timeout: RUN_TIMEOUT_MS + 10_000 }, async () => {
+    it(`runs the block at line ${snippet.line}, which exits 0 and leaves no process or temp file behind`, { timeout: RUN_TIMEOUT_MS + 10_000 }, async () => {
       const { dir, errors } = compile();
       expect(errors, 'does not compile').toEqual([]);
       const result = await runSnippet(dir, snippet, RUN_TIMEOUT_MS);
       const output = `\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}`;
       expect(result.timedOut, `still running after ${RUN_TIMEOUT_MS} ms${output}`).toBe(false);
       expect(result.leftBehind, `left processes running${output}`).toEqual([]);
+      expect(result.leftFiles, `left files in os.tmpdir()${output}`).toEqual([]);
       expect({ code: result.code, signal: result.signal }, output).toEqual({ code: 0, signal: null });
     });
   }

@@ -2,7 +2,8 @@
 //
 // The convention, for README authors:
 //   ```ts                   a complete program: type-checked, then run with node; it must exit 0 by itself within
-//                           the timeout (so it closes what it opened) and leave no process behind.
+//                           the timeout (so it closes what it opened) and leave no process behind and nothing in
+//                           os.tmpdir() (a fresh directory for each run).
 //   ```ts file=plugin.ts    a module the other blocks of the same README import (as `./plugin.js`) or launch:
 //                           type-checked and compiled, not run itself.
 //   ```ts fragment          an excerpt that is not a program: neither checked nor run. Use sparingly; every README
@@ -132,6 +133,8 @@ export interface RunResult {
   readonly stderr: string;
   /** Processes started by the snippet (plugins, …) still alive after it ended; they were killed. */
   readonly leftBehind: string[];
+  /** What it left in its temp dir (`TMPDIR`, so `os.tmpdir()`): socket files, directories. */
+  readonly leftFiles: string[];
 }
 
 /** Processes in process group `group` or whose environment carries `marker` (children inherit both). */
@@ -157,14 +160,17 @@ function processesMarked(marker: string, group: number): { pid: number; command:
 /**
  * Runs a compiled program snippet with node in `dir`, killing it (and anything it started) after `timeoutMs`.
  * It leads its own process group and every process started from it carries a marker in its environment; any
- * such process still alive once it ended is reported and killed.
+ * such process still alive once it ended is reported and killed. Its `TMPDIR` is a fresh directory; what is left
+ * in it is reported.
  */
 export async function runSnippet(dir: string, snippet: Snippet, timeoutMs: number): Promise<RunResult> {
   const marker = `PLUGWIRE_README_SNIPPET=${randomUUID()}`;
   const [key, value] = marker.split('=') as [string, string];
+  // A temp dir of its own, which must be empty again when it ended.
+  const tmp = mkdtempSync(join(dir, 'tmp-'));
   const child = spawn(process.execPath, [join(dir, snippet.file.replace(/\.ts$/, '.js'))], {
     cwd: dir,
-    env: { ...process.env, [key]: value },
+    env: { ...process.env, [key]: value, TMPDIR: tmp },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, so what it starts can be found even with another environment
   });
@@ -194,5 +200,7 @@ export async function runSnippet(dir: string, snippet: Snippet, timeoutMs: numbe
       // exited meanwhile
     }
   }
-  return { code, signal, timedOut, stdout, stderr, leftBehind: left.map((p) => `${p.pid} ${p.command}`) };
+  const leftFiles = readdirSync(tmp, { recursive: true, encoding: 'utf8' });
+  rmSync(tmp, { recursive: true, force: true });
+  return { code, signal, timedOut, stdout, stderr, leftBehind: left.map((p) => `${p.pid} ${p.command}`), leftFiles };
 }
