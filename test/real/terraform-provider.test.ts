@@ -2,7 +2,7 @@
 // Go module proxy) through what Terraform runs for one managed resource, over plugin protocol 5.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@plugwire/plugin';
-import { fromDynamic, handshake, provider, toDynamic, Unknown, type CtyValue, type Provider } from '../../examples/src/terraform/protocol.js';
+import { fromDynamic, handshake, provider as providerPlugin, toDynamic, Unknown, type CtyValue, type Provider } from '../../examples/src/terraform/protocol.js';
 import type { Schema_Block } from '../../examples/src/gen/tfplugin5/tfplugin5.js';
 import { processAlive as alive, recordingLogger } from '@plugwire/plugin/testing';
 import { ensureTimeProvider, findModuleGo, skipUnlessAvailable, TIME_PROVIDER } from './setup.js';
@@ -27,18 +27,22 @@ describe.skipIf(skip)(`TypeScript host → ${TIME_PROVIDER.module}@${TIME_PROVID
     binary = await ensureTimeProvider();
   }, 30 * 60_000);
 
-  const clients: Client<{ provider: typeof provider }>[] = [];
+  const clients: Client<{ provider: typeof providerPlugin }>[] = [];
   afterAll(async () => {
     for (const c of clients) await c.kill();
   });
 
-  it('runs schema, config, validate, plan, apply, read and stop for time_static, then kill ends the provider', async () => {
+  // With autoMTLS, plugwire refuses a plugin that prints no certificate: passing proves the provider's go-plugin
+  // (v1.7.0) served pinned mutual TLS to plugwire's certificate.
+  for (const autoMTLS of [false, true]) {
+  it(`runs schema, config, validate, plan, apply, read and stop for time_static, then kill ends the provider (AutoMTLS ${autoMTLS ? 'on' : 'off'})`, async () => {
     const logger = recordingLogger();
     const client = new Client({
       handshake,
-      versionedPlugins: { 5: { provider } },
+      versionedPlugins: { 5: { provider: providerPlugin } },
       allowedProtocols: ['grpc'],
       cmd: { command: binary, env: { TF_LOG: 'trace' } },
+      autoMTLS,
       logger,
     });
     clients.push(client);
@@ -102,7 +106,8 @@ describe.skipIf(skip)(`TypeScript host → ${TIME_PROVIDER.module}@${TIME_PROVID
     expect(errorsOf(read)).toEqual([]);
     expect(fromDynamic(read.newState)).toEqual(state);
 
-    await provider.stop({});
+    const stopped = await provider.stop({});
+    expect(stopped.Error).toBe('');
 
     // The provider's hclog JSON lines reached the host logger at their levels.
     const levels = new Set(logger.entries.map((e) => e.level));
@@ -117,4 +122,5 @@ describe.skipIf(skip)(`TypeScript host → ${TIME_PROVIDER.module}@${TIME_PROVID
     expect(client.exited()).toBe(true);
     expect(alive(pid)).toBe(false);
   });
+  }
 });

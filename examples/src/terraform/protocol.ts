@@ -44,9 +44,9 @@ export function toDynamic(value: CtyValue): DynamicValue {
 }
 
 /** Decodes a DynamicValue (msgpack or JSON) into a cty value; an absent value is null. */
-export function fromDynamic(value: DynamicValue | undefined): CtyValue {
-  if (value?.msgpack.length) return decode(value.msgpack, { extensionCodec: codec }) as CtyValue;
-  if (value?.json.length) return JSON.parse(value.json.toString('utf8')) as CtyValue;
+export function fromDynamic(value: DeepPartial<DynamicValue> | undefined): CtyValue {
+  if (value?.msgpack?.length) return decode(value.msgpack, { extensionCodec: codec }) as CtyValue;
+  if (value?.json?.length) return JSON.parse(Buffer.from(value.json).toString('utf8')) as CtyValue;
   return null;
 }
 

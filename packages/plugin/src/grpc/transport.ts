@@ -1,19 +1,19 @@
 // The gRPC transport behind Client and serve(), loaded only when a plugin speaks gRPC: plugin definitions adapted
 // to the transport's plugin shape.
-import type { Channel, Server } from '@grpc/grpc-js';
+import type { ChannelInterface, Server } from '@grpc/grpc-js';
 import type { ClientProtocol, ConnectTransportOptions, ServeTransportOptions, ServerProtocol } from '@plugwire/core';
-import { connectGrpc, serveGrpc, type GrpcBroker, type GrpcPlugin } from '@plugwire/grpc-transport';
+import { connectGrpc, serveGrpc, type GrpcBroker, type GrpcClientTransport, type GrpcPlugin } from '@plugwire/grpc-transport';
 import type { TransportTls } from '@plugwire/net';
 import type { PluginDefinition } from '../definition.js';
 import { client } from './client.js';
 import type { GrpcConnection, ServiceImplementation, ServiceLike } from './types.js';
 
 /** A definition's gRPC client half as the transport's `grpcClient`; absent when the definition has none. */
-function hostPlugin(definition: PluginDefinition<unknown>): Partial<GrpcPlugin> {
+function hostPlugin(definition: PluginDefinition<unknown, unknown>): Partial<GrpcPlugin> {
   const half = definition.grpc;
   if (!half) return {};
   return {
-    grpcClient(broker: GrpcBroker, channel: Channel, signal: AbortSignal) {
+    grpcClient(broker: GrpcBroker, channel: ChannelInterface, signal: AbortSignal) {
       const conn: GrpcConnection = {
         broker,
         channel,
@@ -26,14 +26,16 @@ function hostPlugin(definition: PluginDefinition<unknown>): Partial<GrpcPlugin> 
 }
 
 /** Connects to a plugin serving gRPC. */
-export function connect(options: ConnectTransportOptions<PluginDefinition<unknown>> & { readonly multiplex: boolean; readonly tls?: TransportTls }): Promise<ClientProtocol> {
-  const plugins = Object.fromEntries(Object.entries(options.plugins).map(([name, d]) => [name, hostPlugin(d as PluginDefinition<unknown>)]));
+export function connect(
+  options: ConnectTransportOptions<PluginDefinition<unknown, unknown>> & { readonly multiplex: boolean; readonly tls?: TransportTls; readonly transport?: GrpcClientTransport },
+): Promise<ClientProtocol> {
+  const plugins = Object.fromEntries(Object.entries(options.plugins).map(([name, d]) => [name, hostPlugin(d as PluginDefinition<unknown, unknown>)]));
   return connectGrpc({ ...options, plugins });
 }
 
 /** A served plugin: its definition and implementation. */
 export interface Served {
-  readonly definition: PluginDefinition<unknown>;
+  readonly definition: PluginDefinition<unknown, unknown>;
   readonly impl: unknown;
 }
 

@@ -1,5 +1,5 @@
 // Types of the gRPC halves and of the promise client / handler helpers. Type-only: importing it loads no grpc-js.
-import type { Channel, Metadata, Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ChannelInterface, Metadata, Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { AbortOptions } from '@plugwire/core';
 import type { GrpcBroker } from '@plugwire/grpc-transport';
 
@@ -84,7 +84,7 @@ export interface ServiceImplementation {
 /** What the gRPC client half gets: the connection to the plugin. */
 export interface GrpcConnection {
   /** The plugin's gRPC channel (owned by the connection: do not close it). */
-  readonly channel: Channel;
+  readonly channel: ChannelInterface;
   /** go-plugin's `GRPCBroker`: extra connections in either direction (callbacks). */
   readonly broker: GrpcBroker;
   /** Fires when the plugin process exited or the connection closed (go-plugin's `doneCtx`). */
@@ -98,9 +98,10 @@ export interface GrpcConnection {
 
 /**
  * The gRPC halves of a plugin definition; go-plugin's `GRPCPlugin`.
- * @typeParam T - the interface host and plugin share
+ * @typeParam T - what the host's `dispense()` returns
+ * @typeParam I - what the plugin process implements (default `T`)
  */
-export interface GrpcHalves<T> {
+export interface GrpcHalves<T, I = T> {
   /**
    * Plugin side: serves `impl`. Return the services to add (from `implement(Service, handlers)`), or add them to
    * `server` yourself.
@@ -109,7 +110,7 @@ export interface GrpcHalves<T> {
    * @param server - the plugin's grpc-js server
    */
   server(
-    impl: T,
+    impl: I,
     broker: GrpcBroker,
     server: Server,
   ): void | ServiceImplementation | readonly ServiceImplementation[] | Promise<void | ServiceImplementation | readonly ServiceImplementation[]>;
