@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileSnippets, extractSnippets, runSnippet, type CompiledReadme } from './snippets.js';
+import { compileSnippets, excerptMismatch, extractSnippets, runSnippet, type CompiledReadme } from './snippets.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const RUN_TIMEOUT_MS = 60_000;
@@ -33,6 +33,12 @@ describe.each(readmes)('%s', (readme) => {
   it('type-checks against the built packages', () => {
     expect(compile().errors).toEqual([]);
   });
+
+  for (const snippet of snippets.filter((s) => s.kind === 'excerpt')) {
+    it(`block at line ${snippet.line} is an excerpt of ${snippet.from}`, () => {
+      expect(excerptMismatch(root, snippet)).toBeUndefined();
+    });
+  }
 
   for (const snippet of programs) {
     it(`runs the block at line ${snippet.line}, which exits 0 and leaves no process or temp file behind`, { timeout: RUN_TIMEOUT_MS + 10_000 }, async () => {

@@ -1,11 +1,11 @@
 // The README snippet checker catches what it is there to catch: type errors (reported at the README's line), a
 // failing program, one that never ends, one that leaves a process or a temp file behind; fragments are left alone.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileSnippets, extractSnippets, runSnippet, type CompiledReadme } from './snippets.js';
+import { compileSnippets, excerptMismatch, extractSnippets, runSnippet, type CompiledReadme } from './snippets.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -48,6 +48,16 @@ const readme = [
   "writeFileSync(`${tmpdir()}/forgotten.sock`, '');",
   '```',
   '',
+  '```ts from=src/lib.ts',
+  'export function one(): number {',
+  '// …',
+  '}',
+  '```',
+  '',
+  '```ts from=src/lib.ts',
+  'export function two(): number {',
+  '```',
+  '',
   '```sh',
   'echo not extracted',
   '```',
@@ -57,6 +67,8 @@ describe('README snippet checker', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pw-snippets-test-'));
   const path = join(dir, 'README.md');
   writeFileSync(path, readme);
+  mkdirSync(join(dir, 'src'));
+  writeFileSync(join(dir, 'src', 'lib.ts'), 'export function one(): number {\n  return 1;\n}\n');
   const snippets = extractSnippets(dir, path);
   let compiled: CompiledReadme | undefined;
   afterAll(() => {
@@ -74,9 +86,18 @@ describe('README snippet checker', () => {
       ['program', 24],
       ['program', 28],
       ['program', 33],
+      ['excerpt', 39],
+      ['excerpt', 45],
     ]);
     expect(snippets[0]?.file).toBe('greet.ts');
     expect(snippets[1]?.code).toContain("from './greet.js'");
+  });
+
+  it('checks that an excerpt appears in its file, with `// …` skipping lines', () => {
+    const [good, stale] = snippets.filter((s) => s.kind === 'excerpt');
+    expect(good?.from).toBe('src/lib.ts');
+    expect(excerptMismatch(dir, good!)).toBeUndefined();
+    expect(excerptMismatch(dir, stale!)).toMatch(/^README\.md:45: these lines are not in src\/lib\.ts/);
   });
 
   it('reports a type error at its README line, and skips fragments', () => {
