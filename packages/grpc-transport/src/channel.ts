@@ -1,11 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { PluginError, type PluginAddress } from '@plugwire/core';
 import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
-import { deliverFailure } from './lost.js';
+import { deliverFailure, startDeadline } from './lost.js';
 
 // Channels this package opened, with the signal that fires when the plugin exits or the connection closes, so
 // that clients built on them (clientOn) cancel their pending calls instead of hanging.
 const stopSignals = new WeakMap<grpc.Channel, AbortSignal>();
+// Channels whose unary calls get a default deadline (the Client's callTimeout), in ms.
+const callTimeouts = new WeakMap<grpc.Channel, number>();
 
 /** Longest address accepted from the other side: a unix socket path or host:port is far shorter. */
 const MAX_ADDRESS_LENGTH = 4096;
@@ -34,12 +36,17 @@ export function targetOf(address: { network: string; address: string }): string 
  * @param address - where the peer listens
  * @param stop - fires when calls on this channel must end (plugin exited, connection closed)
  */
-export function openChannel(address: PluginAddress | { network: string; address: string }, stop: AbortSignal): grpc.Channel {
+export function openChannel(
+  address: PluginAddress | { network: string; address: string },
+  stop: AbortSignal,
+  options: { readonly callTimeout?: number } = {},
+): grpc.Channel {
   const channel = new grpc.Channel(targetOf(address), grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': -1,
     'grpc.max_send_message_length': -1,
   });
   stopSignals.set(channel, stop);
+  if (options.callTimeout !== undefined) callTimeouts.set(channel, options.callTimeout);
   return channel;
 }
 
@@ -57,8 +64,11 @@ function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefi
     if (!stop.aborted || (err.code !== grpc.status.CANCELLED && err.code !== grpc.status.UNAVAILABLE)) return;
     const reason: unknown = stop.reason;
     err.code = grpc.status.UNAVAILABLE;
-    err.details = reason instanceof PluginError && reason.code === 'exited' ? EXITED_DETAILS : CLOSED_DETAILS;
+    const code = reason instanceof PluginError ? reason.code : undefined;
+    // A connection found dead (the plugin stopped answering) says so; an exit or a close say theirs.
+    err.details = code === 'exited' ? EXITED_DETAILS : code === 'unavailable' ? (reason as PluginError).message : CLOSED_DETAILS;
   };
+  const timeout = callTimeouts.get(channel);
   stop.addEventListener('abort', () => {
     for (const call of inflight) call.cancel();
   }, { once: true });
@@ -72,8 +82,10 @@ function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefi
       const callback = args[last];
       if (typeof callback === 'function') {
         // Unary and client-streaming calls: the callback runs exactly once, at the end of the call.
+        const deadline = timeout === undefined ? undefined : startDeadline(() => call, timeout);
         args[last] = (err: grpc.ServiceError | null, response: unknown) => {
           if (call) inflight.delete(call);
+          if (deadline) deadline.end(err);
           const deliver = (): void => {
             if (err) why(err);
             (callback as (e: grpc.ServiceError | null, r: unknown) => void)(err, response);

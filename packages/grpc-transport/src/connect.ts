@@ -8,6 +8,7 @@ import { GRPCControllerClient } from './gen/grpc_controller.js';
 import { HealthClient } from './gen/grpc/health/v1/health.js';
 import { GRPC_SERVICE_NAME } from './health.js';
 import { listenUnixTemp } from './listen.js';
+import { DEFAULT_LIVENESS_INTERVAL, DEFAULT_LIVENESS_TIMEOUT, watchLiveness } from './liveness.js';
 import { DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH } from './serve.js';
 import { mirrorStdio } from './stdio-client.js';
 import type { GrpcPlugin } from './types.js';
@@ -46,7 +47,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
 
   let channel: Channel;
   try {
-    channel = openChannel(options.address, stop.signal);
+    channel = openChannel(options.address, stop.signal, { ...(options.callTimeout !== undefined && { callTimeout: options.callTimeout }) });
   } catch (err) {
     exited?.removeEventListener('abort', onExited);
     throw err;
@@ -70,6 +71,20 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
     stdio.cancel();
     channel.close();
   };
+  watchLiveness(
+    (signal) => unaryCall((cb) => health.check({ service: GRPC_SERVICE_NAME }, cb), { signal }).catch((err: unknown) => {
+      // Any status is an answer: only silence means the plugin stopped answering.
+      if (signal.aborted) throw err;
+    }),
+    { interval: options.livenessInterval ?? DEFAULT_LIVENESS_INTERVAL, timeout: options.livenessTimeout ?? DEFAULT_LIVENESS_TIMEOUT },
+    stop.signal,
+    (err) => {
+      logger.error({ error: err.message }, 'plugin stopped answering');
+      broker.abort(err);
+      finish(err);
+      closing ??= Promise.resolve(false);
+    },
+  );
 
   const protocol: ClientProtocol = {
     protocol: 'grpc',

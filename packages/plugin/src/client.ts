@@ -10,7 +10,8 @@ import { connectGrpc } from '@plugwire/grpc-transport';
 import { connectNetRpc } from '@plugwire/netrpc-transport';
 import { launch, manage, reattach, type PluginProcess, type ReattachConfig } from '@plugwire/process';
 import type { ClientOf, PluginSet } from './definition.js';
-import { validateClientOptions, type ClientOptions } from './options.js';
+import { DEFAULT_CONNECT_TIMEOUT, validateClientOptions, type ClientOptions } from './options.js';
+import { deadline } from './deadline.js';
 import { createTextLogger } from './text-logger.js';
 
 /**
@@ -112,11 +113,31 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
 
   /** The RPC connection to the plugin (starting it first); go-plugin's `Client()`. Cached. */
   client(options: AbortOptions = {}): Promise<ClientProtocol> {
-    this.#connecting ??= this.#connect(options).catch((err: unknown) => {
+    this.#connecting ??= this.#connectWithin(options).catch((err: unknown) => {
       this.#connecting = undefined;
       throw PluginError.from(err, 'unavailable');
     });
     return this.#connecting;
+  }
+
+  /** Connects and pings within `connectTimeout`: a plugin that accepted the connection but never answers fails. */
+  async #connectWithin(options: AbortOptions): Promise<ClientProtocol> {
+    // The plugin's start has its own deadline (startTimeout).
+    await (this.#starting ?? this.#start(options));
+    const ms = this.#options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+    const limit = deadline(options.signal, ms, `the plugin did not answer within connectTimeout (${ms} ms) after it started: it accepted the connection but never answered`);
+    try {
+      const rpc = await this.#connect({ signal: limit.signal });
+      try {
+        await rpc.ping({ signal: limit.signal });
+      } catch (err) {
+        rpc.abort(err);
+        throw PluginError.from(err, 'unavailable');
+      }
+      return rpc;
+    } finally {
+      limit.clear();
+    }
   }
 
   async #connect(options: AbortOptions): Promise<ClientProtocol> {
@@ -131,6 +152,9 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
       exited: proc.exited,
       ...(o.syncStdout !== undefined && { syncStdout: o.syncStdout }),
       ...(o.syncStderr !== undefined && { syncStderr: o.syncStderr }),
+      ...(o.callTimeout !== undefined && { callTimeout: o.callTimeout }),
+      ...(o.livenessInterval !== undefined && { livenessInterval: o.livenessInterval }),
+      ...(o.livenessTimeout !== undefined && { livenessTimeout: o.livenessTimeout }),
       ...(options.signal !== undefined && { signal: options.signal }),
     };
     const protocol: ProtocolName = proc.handshake.protocol;
@@ -143,7 +167,13 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
    */
   async dispense<K extends keyof P & string>(name: K, options: AbortOptions = {}): Promise<ClientOf<P[K]>> {
     const rpc = await this.client(options);
-    return (await rpc.dispense(name, options)) as ClientOf<P[K]>;
+    const ms = this.#options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+    const limit = deadline(options.signal, ms, `the plugin did not dispense ${name} within connectTimeout (${ms} ms)`);
+    try {
+      return (await rpc.dispense(name, { signal: limit.signal })) as ClientOf<P[K]>;
+    } finally {
+      limit.clear();
+    }
   }
 
   /** Checks the plugin answers. */

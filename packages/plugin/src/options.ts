@@ -53,7 +53,24 @@ export interface ClientOptions<P extends PluginSet> {
   readonly unixSocketDir?: string;
   /** Checksum the executable must have before it is launched (go-plugin's `SecureConfig`). @default none */
   readonly secureConfig?: SecureConfig;
+  /**
+   * Milliseconds the connection (connect and a first ping) and each `dispense()` may take; past it they reject with
+   * `timeout` (a plugin that accepted the connection but never answers). @default 20000
+   */
+  readonly connectTimeout?: number;
+  /** Default deadline of every call on dispensed clients, in ms; past it the call rejects with `timeout`. @default none */
+  readonly callTimeout?: number;
+  /**
+   * Milliseconds between checks that the plugin still answers (a gRPC health check, a yamux ping); a check unanswered
+   * within `livenessTimeout` fails every pending call with `unavailable` saying the plugin stopped answering. @default 30000
+   */
+  readonly livenessInterval?: number;
+  /** Milliseconds a liveness check may wait for its answer. @default 10000 */
+  readonly livenessTimeout?: number;
 }
+
+/** Default of {@link ClientOptions.connectTimeout}. */
+export const DEFAULT_CONNECT_TIMEOUT = 20_000;
 
 function fail(message: string): never {
   throw new PluginError('invalid_argument', message);
@@ -86,7 +103,10 @@ export function validateClientOptions<P extends PluginSet>(options: ClientOption
   for (const p of options.allowedProtocols ?? []) {
     if (p !== 'grpc' && p !== 'netrpc') fail(`allowedProtocols: unknown protocol ${JSON.stringify(p)}; use 'grpc' or 'netrpc'`);
   }
-  if (options.startTimeout !== undefined && !(options.startTimeout > 0)) fail('startTimeout must be a positive number of milliseconds');
+  for (const key of ['startTimeout', 'connectTimeout', 'callTimeout', 'livenessInterval', 'livenessTimeout'] as const) {
+    const value = options[key];
+    if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) fail(`${key} must be a positive number of milliseconds`);
+  }
   for (const port of [options.minPort, options.maxPort]) {
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) fail(`port ${port} is not in 0..65535`);
   }
