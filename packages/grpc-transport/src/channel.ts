@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { PluginError, type PluginAddress } from '@plugwire/core';
 import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
 import { deliverFailure, startDeadline } from './lost.js';
+import { trackConnection } from './reset-pacer.js';
 
 // Channels this package opened, with the signal that fires when the plugin exits or the connection closes, so
 // that clients built on them (clientOn) cancel their pending calls instead of hanging.
@@ -95,6 +96,7 @@ function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefi
         };
       }
       call = (original as Method).apply(client, args);
+      trackConnection(call, channel);
       if (typeof callback !== 'function') {
         // Streams: rewrite the error before the caller's own listener sees it.
         const started = call;

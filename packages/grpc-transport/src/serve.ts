@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { MAX_CONCURRENT_STREAMS } from './reset-pacer.js';
 import { PluginError, type ServeTransportOptions, type ServerProtocol } from '@plugwire/core';
 import { createGrpcBroker } from './broker.js';
 import { GRPCBrokerService, type GRPCBrokerServer } from './gen/grpc_broker.js';
@@ -57,7 +58,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
     throw err;
   }
   const stop = new AbortController();
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': limit });
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': limit, 'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS });
   const health = createHealthService();
   const stdio = createStdioService(options.stdout, options.stderr, logger);
   const broker = createGrpcBroker({ listen: options.createListener, logger, stop: stop.signal, maxReceiveMessageLength: limit });
