@@ -60,7 +60,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
   });
   // Errors are ignored as go-plugin does: a plugin without GRPCBroker still works.
   void broker.bind(clientOn(GRPCBrokerClient, channel).startStream());
-  const stdio = mirrorStdio(channel, options.syncStdout, options.syncStderr, logger);
+  const stdio = mirrorStdio(channel, options.syncStdout, options.syncStderr, logger, stop.signal);
   const controller = clientOn(GRPCControllerClient, channel);
   const health = clientOn(HealthClient, channel);
 
