@@ -18,6 +18,12 @@ const REOPEN_LAST_MS = 2_000;
 /** Reopen attempts in a row without any data before the mirroring gives up. */
 const REOPEN_ATTEMPTS = 8;
 
+/** The stream ended with its connection (dropped, or reset by the peer's HTTP/2 layer), not by a bad message. */
+function connectionDropped(err: grpc.ServiceError): boolean {
+  if (err.code === grpc.status.UNAVAILABLE) return true;
+  return err.code === grpc.status.INTERNAL && /RST_STREAM|Session closed|ECONNRESET|GOAWAY/.test(err.details);
+}
+
 /**
  * Opens GRPCStdio/StreamStdio at once, as go-plugin's client does, and writes each chunk to `stdout` or `stderr`,
  * pausing the stream while a target is full. A plugin without the service (go-plugin < 1.1.0) only logs a warning.
@@ -81,7 +87,7 @@ export function mirrorStdio(
         return;
       }
       const lost = !cancelled && !stop?.aborted && !err.details.startsWith('plugin ');
-      if (lost && (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.INTERNAL || err.code === grpc.status.CANCELLED) && attempts < REOPEN_ATTEMPTS) {
+      if (lost && connectionDropped(err) && attempts < REOPEN_ATTEMPTS) {
         const delay = Math.min(REOPEN_LAST_MS, REOPEN_FIRST_MS * 2 ** attempts);
         attempts++;
         logger.debug({ error: err.details, delay }, 'stdio stream lost with its connection; reopening');
@@ -89,7 +95,7 @@ export function mirrorStdio(
         retry.unref();
         return;
       }
-      if (lost) {
+      if (lost && connectionDropped(err)) {
         logger.warn({ error: err.details }, 'stdio stream lost and could not be reopened; stdout/stderr syncing stopped');
       } else if (err.code === grpc.status.CANCELLED || err.code === grpc.status.UNAVAILABLE) {
         logger.debug({ error: err.details }, 'stdio stream ended');
