@@ -5,9 +5,11 @@ import { defineConfig } from 'vitest/config';
 // Tests import every @plugwire package from its TypeScript source, so a unit test never needs a build.
 // Subprocess fixtures (plugins launched with `node`) use the built packages; `npm test` builds first.
 const packagesDir = fileURLToPath(new URL('./packages/', import.meta.url));
-const alias = Object.fromEntries(
-  readdirSync(packagesDir).map((name) => [`@plugwire/${name}`, `${packagesDir}${name}/src/index.ts`]),
-);
+// Subpath exports (`@plugwire/plugin/grpc`) map to `src/<subpath>.ts`.
+const alias = [
+  { find: /^@plugwire\/([^/]+)\/([^/]+)$/, replacement: `${packagesDir}$1/src/$2.ts` },
+  ...readdirSync(packagesDir).map((name) => ({ find: `@plugwire/${name}`, replacement: `${packagesDir}${name}/src/index.ts` })),
+];
 
 export default defineConfig({
   resolve: { alias },

@@ -6,20 +6,24 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { credentials } from '@grpc/grpc-js';
-import { Client, silentLogger, unary, type ProtocolName } from '@plugwire/plugin';
-import { KVClient } from '../examples/src/gen/kv/kv.js';
-import { handshake, kvPlugin, type KV } from '../examples/src/kv/shared.js';
+import { Channel, credentials } from '@grpc/grpc-js';
+import { Client, silentLogger, type ProtocolName } from '@plugwire/plugin';
+import { client as grpcClient } from '@plugwire/plugin/grpc';
+import { KVService } from '../examples/src/gen/kv/kv.js';
+import { handshake, kv as kvPlugin, type KV } from '../examples/src/kv/definition.js';
 import { buildGo, goAvailable } from '../test/support/go.js';
 import type { BenchSection } from './types.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsPlugin = (proto: ProtocolName) => join(root, `examples/dist/kv/plugin-${proto}.js`);
+/** The built TS kv plugin for `proto`. */
+export const tsPlugin = (proto: ProtocolName) => join(root, `examples/dist/kv/plugin-${proto}.js`);
 const bareServer = join(root, 'examples/dist/kv/bare-server.js');
 const RUNS = 9;
 
-interface Figures { launchMs: number; p50us: number; p99us: number; callsPerSec: number; put64MiBms: number }
-interface Session { kv: KV; close(): Promise<void> }
+/** What one configuration measures. */
+export interface Figures { launchMs: number; p50us: number; p99us: number; callsPerSec: number; put64MiBms: number }
+/** An open kv plugin and how to release it. */
+export interface Session { kv: KV; close(): Promise<void> }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
@@ -27,7 +31,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * Median launch → first call of each opener. The openers take turns, so that a noisy moment of this shared machine
  * hits all of them alike rather than one.
  */
-async function launches(opens: ReadonlyArray<() => Promise<Session>>): Promise<number[]> {
+export async function launches(opens: ReadonlyArray<() => Promise<Session>>): Promise<number[]> {
   const times = opens.map((): number[] => []);
   for (let i = 0; i < RUNS; i++) {
     for (const [j, open] of opens.entries()) {
@@ -41,7 +45,8 @@ async function launches(opens: ReadonlyArray<() => Promise<Session>>): Promise<n
   return times.map(median);
 }
 
-async function measure(open: () => Promise<Session>, launchMs: number): Promise<Figures> {
+/** Latency, throughput and 64 MiB Put over one session; launch time measured separately. */
+export async function measure(open: () => Promise<Session>, launchMs: number): Promise<Figures> {
   const { kv, close } = await open();
   await kv.put('small', new Uint8Array(16));
   for (let i = 0; i < 200; i++) await kv.get('small');
@@ -66,9 +71,10 @@ async function measure(open: () => Promise<Session>, launchMs: number): Promise<
   return { launchMs, p50us: lat[1000]!, p99us: lat[1980]!, callsPerSec, put64MiBms };
 }
 
-function plugwireHost(proto: ProtocolName, command: string, args: string[]): () => Promise<Session> {
+/** Opens the kv plugin from a plugwire host; `grpcBrokerMultiplex` for go-plugin v1.6+ plugins. */
+export function plugwireHost(proto: ProtocolName, command: string, args: string[], grpcBrokerMultiplex = false): () => Promise<Session> {
   return async () => {
-    const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command, args }, allowedProtocols: [proto], logger: silentLogger });
+    const client = new Client({ handshake, plugins: { kv: kvPlugin }, cmd: { command, args }, allowedProtocols: [proto], logger: silentLogger, grpcBrokerMultiplex });
     const kv = await client.dispense('kv');
     return { kv, close: () => client.kill() };
   };
@@ -77,23 +83,25 @@ function plugwireHost(proto: ProtocolName, command: string, args: string[]): () 
 async function bareGrpc(): Promise<Session> {
   const child = spawn(process.execPath, [bareServer], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [path] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  const client = new KVClient(`unix:${path}`, credentials.createInsecure(), { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
+  const channel = new Channel(`unix:${path}`, credentials.createInsecure(), { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
+  const client = grpcClient(KVService, channel);
   const kv: KV = {
-    put: async (key, value) => void (await unary(client.put.bind(client), { key, value })),
-    get: async (key) => (await unary(client.get.bind(client), { key })).value,
+    put: async (key, value) => void (await client.put({ key, value })),
+    get: async (key) => (await client.get({ key })).value,
   };
   return {
     kv,
     close: async () => {
-      client.close();
+      channel.close();
       child.kill('SIGTERM');
       await once(child, 'exit');
     },
   };
 }
 
-async function goHost(proto: ProtocolName, pluginCmd: string[]): Promise<Figures> {
-  const exbench = await buildGo('exbench');
+/** Runs test/go/src/exbench (a go-plugin Go host; `exbench` picks the build, v1.0.1 by default). */
+export async function goHost(proto: ProtocolName, pluginCmd: string[], exbench?: string): Promise<Figures> {
+  exbench ??= await buildGo('exbench');
   const child = spawn(exbench, [proto, String(RUNS), ...pluginCmd], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -101,7 +109,8 @@ async function goHost(proto: ProtocolName, pluginCmd: string[]): Promise<Figures
   return JSON.parse(out.trim()) as Figures;
 }
 
-function row(name: string, f: Figures): Record<string, string | number> {
+/** One table row. */
+export function row(name: string, f: Figures): Record<string, string | number> {
   return {
     configuration: name,
     'launch→first call ms': f.launchMs.toFixed(1),

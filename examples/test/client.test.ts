@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { cleanupClients, Client, PluginError, type ClientOptions } from '@plugwire/plugin';
-import { handshake, kvPlugin } from '../src/kv/shared.js';
+import { handshake, kv } from '../src/kv/definition.js';
 import { alive, recordingLogger } from './support.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -22,8 +22,8 @@ function collect(stream: PassThrough): () => string {
 
 describe.each(['grpc', 'netrpc'] as const)('Client with a real plugin process over %s', (proto) => {
   const fixture = { command: process.execPath, args: [join(import.meta.dirname, 'fixtures/misbehaving-kv.mjs'), proto] };
-  function newClient(extra: Partial<ClientOptions<{ kv: ReturnType<typeof kvPlugin> }>> = {}) {
-    return new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: fixture, allowedProtocols: [proto], logger: recordingLogger(), ...extra });
+  function newClient(extra: Partial<ClientOptions<{ kv: typeof kv }>> = {}) {
+    return new Client({ handshake, plugins: { kv }, cmd: fixture, allowedProtocols: [proto], logger: recordingLogger(), ...extra });
   }
 
   it('a plugin crashing mid-call rejects the pending call with a PluginError and the host lives on', async () => {
@@ -100,7 +100,7 @@ describe.each(['grpc', 'netrpc'] as const)('Client with a real plugin process ov
     const kv1 = await first.dispense('kv');
     await kv1.put('kept', text('value'));
     const config = first.reattachConfig()!;
-    const second = new Client({ handshake, plugins: { kv: kvPlugin() }, reattach: config, allowedProtocols: [proto], logger: recordingLogger() });
+    const second = new Client({ handshake, plugins: { kv }, reattach: config, allowedProtocols: [proto], logger: recordingLogger() });
     const kv2 = await second.dispense('kv');
     expect(new TextDecoder().decode(await kv2.get('kept'))).toBe('value');
     await second.kill();

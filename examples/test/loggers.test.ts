@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Client } from '@plugwire/plugin';
-import { handshake, kvPlugin } from '../src/kv/shared.js';
+import { handshake, kv } from '../src/kv/definition.js';
 import { nodePlugin } from './support.js';
 
 function collect(stream: PassThrough): () => string {
@@ -14,7 +14,7 @@ function collect(stream: PassThrough): () => string {
 }
 
 async function launchWith(logger: ConstructorParameters<typeof Client>[0]['logger']): Promise<void> {
-  const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: nodePlugin('kv/plugin-grpc.js'), allowedProtocols: ['grpc'], logger });
+  const client = new Client({ handshake, plugins: { kv }, cmd: nodePlugin('kv/plugin-grpc.js'), allowedProtocols: ['grpc'], logger });
   await client.dispense('kv');
   await client.kill();
 }

@@ -3,7 +3,6 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Logger, LogLevel } from '@plugwire/core';
 
 /** The built examples (npm test builds them first). */
 export const dist = resolve(dirname(fileURLToPath(import.meta.url)), '../dist');
@@ -15,21 +14,7 @@ export function nodePlugin(file: string): { command: string; args: string[] } {
   return { command: process.execPath, args: [path] };
 }
 
-/** Everything a test logger received. */
-export interface Recorded {
-  readonly level: LogLevel;
-  readonly message: string;
-  readonly fields: Readonly<Record<string, unknown>>;
-}
-
-/** A logger that records entries, for asserting on mirrored plugin logs. */
-export function recordingLogger(): Logger & { entries: Recorded[] } {
-  const entries: Recorded[] = [];
-  const at = (level: LogLevel) => (fields: Readonly<Record<string, unknown>>, message: string) => {
-    entries.push({ level, message, fields });
-  };
-  return { entries, trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
+export { recordingLogger, type RecordedEntry as Recorded } from '@plugwire/plugin/testing';
 
 /** Result of running a command to completion. */
 export interface RunResult {
@@ -62,12 +47,4 @@ export function jsonLines(text: string): Array<Record<string, unknown>> {
     });
 }
 
-/** True while a process with this pid exists. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { processAlive as alive } from '@plugwire/plugin/testing';

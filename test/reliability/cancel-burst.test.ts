@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Client, PluginError, silentLogger } from '@plugwire/plugin';
-import { handshake, kvPlugin } from '../../examples/src/kv/shared.js';
+import { handshake, kv as kvDefinition } from '../../examples/src/kv/definition.js';
 
 const fixture = join(import.meta.dirname, '../../examples/test/fixtures/misbehaving-kv.mjs');
 const BURST = 5_000;
@@ -24,7 +24,7 @@ describe.each(['grpc', 'netrpc'] as const)('a burst of %s calls cancelled by the
   it(`leaves the connection working after ${BURST} cancellations`, async () => {
     const client = new Client({
       handshake,
-      plugins: { kv: kvPlugin() },
+      plugins: { kv: kvDefinition },
       cmd: { command: process.execPath, args: [fixture, proto] },
       allowedProtocols: [proto],
       logger: silentLogger,
@@ -54,7 +54,7 @@ describe.each(['grpc', 'netrpc'] as const)('a burst of %s calls cancelled by the
   it('loses no call to a reset connection when 32 callers keep cancelling', async () => {
     const client = new Client({
       handshake,
-      plugins: { kv: kvPlugin() },
+      plugins: { kv: kvDefinition },
       cmd: { command: process.execPath, args: [fixture, proto] },
       allowedProtocols: [proto],
       logger: silentLogger,

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Client, PluginError, silentLogger, type ClientOptions } from '@plugwire/plugin';
-import { handshake, kvPlugin } from '../../examples/src/kv/shared.js';
+import { handshake, kv as kvDefinition } from '../../examples/src/kv/definition.js';
 
 const kvFixture = join(import.meta.dirname, '../../examples/test/fixtures/misbehaving-kv.mjs');
 // Prints a handshake line and accepts connections on its socket, but never says a word on them.
 const silentFixture = fileURLToPath(new URL('../../packages/process/test/fixtures/plugin.mjs', import.meta.url));
 
-type Options = ClientOptions<{ kv: ReturnType<typeof kvPlugin> }>;
+type Options = ClientOptions<{ kv: typeof kvDefinition }>;
 
 async function failure(p: Promise<unknown>): Promise<PluginError> {
   const err = await p.then(
@@ -22,10 +22,10 @@ async function failure(p: Promise<unknown>): Promise<PluginError> {
 }
 
 describe.each(['grpc', 'netrpc'] as const)('deadlines and liveness over %s', (proto) => {
-  const client = (extra: Partial<Options>): Client<{ kv: ReturnType<typeof kvPlugin> }> =>
+  const client = (extra: Partial<Options>): Client<{ kv: typeof kvDefinition }> =>
     new Client({
       handshake,
-      plugins: { kv: kvPlugin() },
+      plugins: { kv: kvDefinition },
       cmd: { command: process.execPath, args: [kvFixture, proto] },
       allowedProtocols: [proto],
       logger: silentLogger,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, silentLogger } from '@plugwire/plugin';
-import { handshake, kvPlugin } from '../../examples/src/kv/shared.js';
+import { handshake, kv as kvDefinition } from '../../examples/src/kv/definition.js';
 
 const fixture = join(import.meta.dirname, '../../examples/test/fixtures/misbehaving-kv.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'pw-reconnect-'));
@@ -38,7 +38,7 @@ describe('a gRPC connection dropped under a live plugin', () => {
   it('reconnects for the next call and reopens stdio syncing', async () => {
     const owner = new Client({
       handshake,
-      plugins: { kv: kvPlugin() },
+      plugins: { kv: kvDefinition },
       cmd: { command: process.execPath, args: [fixture, 'grpc'] },
       allowedProtocols: ['grpc'],
       logger: silentLogger,
@@ -51,7 +51,7 @@ describe('a gRPC connection dropped under a live plugin', () => {
     syncStdout.on('data', (d: Buffer) => (out += d.toString()));
     const host = new Client({
       handshake,
-      plugins: { kv: kvPlugin() },
+      plugins: { kv: kvDefinition },
       reattach: { ...config, address: { network: 'unix', address: join(dir, 'relay.sock') } },
       allowedProtocols: ['grpc'],
       logger: silentLogger,

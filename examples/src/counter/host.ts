@@ -1,13 +1,13 @@
 // A host that launches a counter plugin and serves it an AddHelper through the broker.
 import { Client } from '@plugwire/plugin';
-import { counterPlugin, handshake, type AddHelper, type Counter } from './shared.js';
+import { counter as counterPlugin, handshake, type AddHelper, type Counter } from './definition.js';
 
 /**
  * Launches the counter plugin at `command args`, adds to a counter twice (each time the plugin calls back into
  * the host's AddHelper), reads it, and kills the plugin.
  */
 export async function runCounterHost(command: string, args: readonly string[], log: (line: string) => void): Promise<void> {
-  const client = new Client({ handshake, plugins: { counter: counterPlugin() }, cmd: { command, args }, allowedProtocols: ['grpc', 'netrpc'] });
+  const client = new Client({ handshake, plugins: { counter: counterPlugin }, cmd: { command, args } });
   let sums = 0;
   const helper: AddHelper = {
     async sum(a, b) {

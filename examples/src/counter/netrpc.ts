@@ -1,50 +1,53 @@
-// The netrpc half of the counter plugin: Plugin.Put(PutArgs{AddServer uint32; Key string; Value int64}) makes the
+// The netrpc halves of the counter plugin: Plugin.Put(PutArgs{AddServer uint32; Key string; Value int64}) makes the
 // plugin dial the host's AddHelper (served as "Plugin" on MuxBroker id AddServer) and call Plugin.Sum(SumArgs).
-import { gob, acceptAndServe, dialRpc, method, type PluginDefinition } from '@plugwire/plugin';
-import type { AddHelper, Counter } from './shared.js';
+import type { NetRpcHalves } from '@plugwire/plugin';
+import { acceptAndServe, dial, gob, method, service } from '@plugwire/plugin/netrpc';
+import type { AddHelper, Counter } from './counter.js';
 
-const PutArgs = gob.struct({ AddServer: gob.uint32, Key: gob.string, Value: gob.int64 }, 'PutArgs');
-const SumArgs = gob.struct({ A: gob.int64, B: gob.int64 }, 'SumArgs');
-const toNumber = (v: number | bigint) => Number(v);
+/** The plugin's net/rpc service `Plugin`. */
+export const CounterRpc = service('Plugin', {
+  Get: method(gob.string, gob.int64),
+  Put: method(gob.struct({ AddServer: gob.uint32, Key: gob.string, Value: gob.int64 }, 'PutArgs'), gob.empty),
+});
 
-/**
- * The netrpc halves of the counter plugin.
- * @param impl - the implementation served by the plugin process (the host passes none)
- */
-export function counterNetRpc(impl?: Counter): Pick<PluginDefinition<Counter>, 'server' | 'client'> {
-  return {
-    server: (broker) => {
-      if (!impl) throw new Error('counterNetRpc needs an implementation on the plugin side');
-      return {
-        Put: method(PutArgs, gob.empty, async ({ AddServer, Key, Value }) => {
-          const rpc = await dialRpc(broker, AddServer);
-          try {
-            const helper: AddHelper = {
-              sum: async (a, b) => toNumber(await rpc.call('Plugin.Sum', gob.value(SumArgs, { A: a, B: b }), { reply: gob.int64 })),
-            };
-            await impl.put(Key, toNumber(Value), helper);
-          } finally {
-            await rpc.close();
-          }
-          return {};
-        }),
-        Get: method(gob.string, gob.int64, (key) => impl.get(key)),
-      };
-    },
-    client: (broker, rpc) => ({
+/** The host's callback service, also served as `Plugin` (on a brokered connection). */
+export const AddHelperRpc = service('Plugin', {
+  Sum: method(gob.struct({ A: gob.int64, B: gob.int64 }, 'SumArgs'), gob.int64),
+});
+
+/** Plugin side serves `impl`; host side calls it, serving an AddHelper for each Put. */
+export const counterNetRpc: NetRpcHalves<Counter> = {
+  server: (impl, broker) =>
+    CounterRpc.implement({
+      Get: (key) => impl.get(key),
+      Put: async ({ AddServer, Key, Value }) => {
+        const rpc = await dial(broker, AddServer);
+        try {
+          const add = AddHelperRpc.client(rpc);
+          const helper: AddHelper = { sum: async (a, b, options) => Number(await add.Sum({ A: a, B: b }, options)) };
+          await impl.put(Key, Number(Value), helper);
+        } finally {
+          await rpc.close();
+        }
+        return {};
+      },
+    }),
+  client: (conn) => {
+    const counter = conn.client(CounterRpc);
+    return {
       async put(key, value, helper, options) {
-        const id = broker.nextId();
-        const service = { Sum: method(SumArgs, gob.int64, ({ A, B }) => helper.sum(toNumber(A), toNumber(B))) };
+        const id = conn.broker.nextId();
+        const add = AddHelperRpc.implement({ Sum: ({ A, B }) => helper.sum(Number(A), Number(B)) });
         // As go-plugin's `go broker.AcceptAndServe(id, ...)`: serve while the call runs; the call reports failures.
-        const serving = acceptAndServe(broker, id, service, options);
+        const serving = acceptAndServe(conn.broker, id, add, options);
         serving.catch(() => {});
         try {
-          await rpc.call('Plugin.Put', gob.value(PutArgs, { AddServer: id, Key: key, Value: value }), options);
+          await counter.Put({ AddServer: id, Key: key, Value: value }, options);
         } finally {
           void serving.then((server) => server.close(), () => {});
         }
       },
-      get: async (key, options) => toNumber(await rpc.call('Plugin.Get', gob.value(gob.string, key), { ...options, reply: gob.int64 })),
-    }),
-  };
-}
+      get: async (key, options) => Number(await counter.Get(key, options)),
+    };
+  },
+};

@@ -1,5 +1,5 @@
 // The counter plugin served over netrpc: run it as `node examples/dist/counter/plugin-netrpc.js` from a host.
 import { serve } from '@plugwire/plugin';
-import { counterPlugin, handshake, memoryCounter } from './shared.js';
+import { counter, handshake, memoryCounter } from './definition.js';
 
-await serve({ handshake, plugins: { counter: counterPlugin(memoryCounter()) }, protocol: 'netrpc' });
+await serve({ handshake, plugins: { counter: counter.implement(memoryCounter()) }, protocol: 'netrpc' });

@@ -1,6 +1,6 @@
 // A host that launches a KV plugin (gRPC or netrpc, TypeScript or Go) and calls it.
 import { Client } from '@plugwire/plugin';
-import { handshake, kvPlugin, type KV } from './shared.js';
+import { handshake, kv as kvPlugin, type KV } from './definition.js';
 
 /**
  * Launches the KV plugin at `command args`, puts and gets a value, and kills it.
@@ -9,7 +9,7 @@ import { handshake, kvPlugin, type KV } from './shared.js';
  * @param log - where to print what happens
  */
 export async function runKvHost(command: string, args: readonly string[], log: (line: string) => void): Promise<void> {
-  const client = new Client({ handshake, plugins: { kv: kvPlugin() }, cmd: { command, args }, allowedProtocols: ['grpc', 'netrpc'] });
+  const client = new Client({ handshake, plugins: { kv: kvPlugin }, cmd: { command, args } });
   try {
     const kv: KV = await client.dispense('kv');
     log(`kv: launched ${command} ${args.join(' ')} (pid ${client.reattachConfig()?.pid}, protocol ${client.protocol()})`);

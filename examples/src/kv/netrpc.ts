@@ -1,34 +1,35 @@
-// The netrpc half of the KV plugin, with the argument types of go-plugin's netrpc example:
+// The netrpc halves of the KV plugin, with the Go types of go-plugin's netrpc example:
 // Plugin.Put(map[string]interface{}{"key": string, "value": []byte}) and Plugin.Get(string) []byte.
-import { gob, method, type GobDynamic, type PluginDefinition } from '@plugwire/plugin';
-import type { KV } from './shared.js';
+import type { NetRpcHalves } from '@plugwire/plugin';
+import { gob, method, service, type GobDynamic } from '@plugwire/plugin/netrpc';
+import type { KV } from './kv.js';
 
-const PutArgs = gob.map(gob.string, gob.interface);
+/** The net/rpc service `Plugin`, described once for the server and the client. */
+export const KVRpc = service('Plugin', {
+  Get: method(gob.string, gob.bytes),
+  Put: method(gob.map(gob.string, gob.interface), gob.interface),
+});
 
-/**
- * The netrpc halves of the KV plugin.
- * @param impl - the implementation served by the plugin process (the host passes none)
- */
-export function kvNetRpc(impl?: KV): Pick<PluginDefinition<KV>, 'server' | 'client'> {
-  return {
-    server: () => {
-      if (!impl) throw new Error('kvNetRpc needs an implementation on the plugin side');
-      return {
-        Put: method(PutArgs, gob.interface, async (args) => {
-          const key = gob.unwrap(args.get('key'));
-          const value = gob.unwrap(args.get('value'));
-          if (typeof key !== 'string' || !(value instanceof Uint8Array)) throw new Error('Put needs a string key and a []byte value');
-          await impl.put(key, value);
-          return null;
-        }),
-        Get: method(gob.string, gob.bytes, (key) => impl.get(key)),
-      };
-    },
-    client: (_broker, rpc) => ({
-      async put(key, value, options) {
-        await rpc.call('Plugin.Put', gob.value(PutArgs, new Map<string, GobDynamic>([['key', key], ['value', value]])), options);
+/** Plugin side serves `impl` as `Plugin`; host side calls `Plugin.Get` / `Plugin.Put`. */
+export const kvNetRpc: NetRpcHalves<KV> = {
+  server: (impl) =>
+    KVRpc.implement({
+      Get: (key) => impl.get(key),
+      Put: async (args) => {
+        const key = gob.unwrap(args.get('key'));
+        const value = gob.unwrap(args.get('value'));
+        if (typeof key !== 'string' || !(value instanceof Uint8Array)) throw new Error('Put needs a string key and a []byte value');
+        await impl.put(key, value);
+        return null;
       },
-      get: (key, options) => rpc.call('Plugin.Get', gob.value(gob.string, key), { ...options, reply: gob.bytes }),
     }),
-  };
-}
+  client: (conn) => {
+    const kv = conn.client(KVRpc);
+    return {
+      get: (key, options) => kv.Get(key, options),
+      put: async (key, value, options) => {
+        await kv.Put(new Map<string, GobDynamic>([['key', key], ['value', value]]), options);
+      },
+    };
+  },
+};

@@ -51,8 +51,15 @@ export interface PluginErrorOptions extends PluginErrorDetails {
 }
 
 /**
+ * Marks every PluginError, whichever copy of `@plugwire/core` made it (its ESM and CJS builds, or two installed
+ * versions), so that `instanceof PluginError` holds across them. `Symbol.for` gives all copies the same symbol.
+ */
+const BRAND = Symbol.for('plugwire.PluginError');
+
+/**
  * The one error class of plugwire. `message` says what went wrong and what to do about it; `code` is stable and
- * meant for programs; `cause` keeps the underlying error.
+ * meant for programs; `cause` keeps the underlying error. `err instanceof PluginError` also recognises errors made
+ * by another copy of this package (its CJS build beside the ESM one, or a second installed version).
  */
 export class PluginError extends Error {
   /** Stable machine-readable reason. */
@@ -79,31 +86,48 @@ export class PluginError extends Error {
     if (options.goAwayCode !== undefined) this.goAwayCode = options.goAwayCode;
     if (options.exitCode !== undefined) this.exitCode = options.exitCode;
     if (options.signal !== undefined) this.signal = options.signal;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 
   /**
-   * Wraps anything thrown into a `PluginError`; a `PluginError` is returned as is, an `AbortError` becomes `aborted`.
+   * Recognises PluginErrors by brand, not by prototype, so that copies of this class agree. Subclasses keep the
+   * ordinary prototype check.
+   * @param value - anything
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses keep the ordinary prototype check: only `instanceof PluginError` itself goes by the brand.
+    if (this !== PluginError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  /**
+   * Wraps anything thrown into a `PluginError`; a `PluginError` is returned as is, an `AbortError` becomes `aborted`
+   * and a `TimeoutError` (what `AbortSignal.timeout()` aborts with) becomes `timeout`.
    * @param err - the thrown value
    * @param code - the code to use when `err` is not already a `PluginError`
    */
   static from(err: unknown, code: PluginErrorCode = 'internal'): PluginError {
     if (err instanceof PluginError) return err;
     if (err instanceof Error) {
-      const aborted = err.name === 'AbortError';
-      return new PluginError(aborted ? 'aborted' : code, err.message, { cause: err });
+      const own = err.name === 'AbortError' ? 'aborted' : err.name === 'TimeoutError' ? 'timeout' : code;
+      return new PluginError(own, err.message, { cause: err });
     }
     return new PluginError(code, String(err), { cause: err });
   }
 }
 
 /**
- * The error to reject with when `signal` fired: its reason if that is a `PluginError`, else an `aborted` one.
+ * The error to reject with when `signal` fired: its reason if that is a `PluginError`, `timeout` for
+ * `AbortSignal.timeout()`, else an `aborted` one.
  * @param signal - the signal that fired
  * @param what - the operation, for the message
  */
 export function abortError(signal: AbortSignal, what = 'operation'): PluginError {
   const reason: unknown = signal.reason;
   if (reason instanceof PluginError) return reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError') {
+    return new PluginError('timeout', `${what} ran past the deadline of its AbortSignal`, { cause: reason });
+  }
   return new PluginError('aborted', `${what} was aborted by its AbortSignal`, { cause: reason });
 }
 

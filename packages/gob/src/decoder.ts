@@ -4,7 +4,7 @@ import { PluginError } from '@plugwire/core';
 import { ByteReader, ByteWriter, gobError } from './bytes.js';
 import type { GobInterface, GobType, GobTypeNode, GobValue } from './schema.js';
 import { gob, wireShape } from './schema.js';
-import { BuiltinId, FIRST_USER_ID, type WireDesc, readWireType } from './wire-types.js';
+import { BuiltinId, FIRST_DEFINABLE_ID, type WireDesc, readWireType } from './wire-types.js';
 
 /** Options of {@link createDecoder}. */
 export interface GobDecoderOptions {
@@ -271,7 +271,7 @@ class StreamDecoder implements GobDecoder {
   }
 
   private define(id: number, r: ByteReader): void {
-    if (id < FIRST_USER_ID) throw gobError(`type id ${id} is reserved and cannot be defined`);
+    if (id < FIRST_DEFINABLE_ID) throw gobError(`type id ${id} is reserved and cannot be defined`);
     if (this.types.has(id)) throw gobError(`duplicate definition of type id ${id}`);
     this.types.set(id, readWireType(r));
     if (this.recorded) this.defined.push(id);
@@ -386,7 +386,7 @@ class StreamDecoder implements GobDecoder {
 
   /** A value as Go frames it at top level or inside an interface: a struct as is, anything else as a singleton. */
   private topLevel(r: ByteReader, id: number, expect: Shape | undefined, depth: number): unknown {
-    if (id >= FIRST_USER_ID && this.desc(id).kind === 'struct') return this.value(r, id, expect, depth);
+    if (id >= FIRST_DEFINABLE_ID && this.desc(id).kind === 'struct') return this.value(r, id, expect, depth);
     if (r.smallUint('singleton delta') !== 0) throw gobError('non-zero delta for a singleton value');
     return this.value(r, id, expect, depth);
   }
@@ -445,7 +445,7 @@ class StreamDecoder implements GobDecoder {
   }
 
   private zeroOfId(id: number, stack: Set<unknown>): unknown {
-    if (id < FIRST_USER_ID) return this.zeroOfShape(wireShape(BUILTIN_TYPES[id] ?? gob.interface), stack);
+    if (id < FIRST_DEFINABLE_ID) return this.zeroOfShape(wireShape(BUILTIN_TYPES[id] ?? gob.interface), stack);
     const d = this.desc(id);
     this.spend(1);
     if (stack.size > this.maxDepth) throw gobError(`types nested deeper than ${this.maxDepth} levels`);
@@ -477,7 +477,7 @@ class StreamDecoder implements GobDecoder {
 
   private value(r: ByteReader, id: number, expect: Shape | undefined, depth: number): unknown {
     if (depth > this.maxDepth) throw gobError(`values nested deeper than ${this.maxDepth} levels`);
-    if (id < FIRST_USER_ID) return this.builtin(r, id, expect, depth);
+    if (id < FIRST_DEFINABLE_ID) return this.builtin(r, id, expect, depth);
     const d = this.desc(id);
     switch (d.kind) {
       case 'struct': {

@@ -6,21 +6,102 @@ export type IntBits = 8 | 16 | 32 | 64;
 
 /** The shape of a Go type as gob sees it. Build these with the {@link gob} builders. */
 export type GobTypeNode =
-  | { readonly kind: 'bool' }
-  | { readonly kind: 'int'; readonly bits: IntBits }
-  | { readonly kind: 'uint'; readonly bits: IntBits }
-  | { readonly kind: 'float'; readonly bits: 32 | 64 }
-  | { readonly kind: 'complex'; readonly bits: 64 | 128 }
-  | { readonly kind: 'string' }
-  | { readonly kind: 'bytes' }
-  | { readonly kind: 'interface' }
-  | { readonly kind: 'struct'; readonly name: string; readonly fields: readonly GobField[] }
-  | { readonly kind: 'slice'; readonly name: string; readonly elem: GobType }
-  | { readonly kind: 'array'; readonly name: string; readonly elem: GobType; readonly len: number }
-  | { readonly kind: 'map'; readonly name: string; readonly key: GobType; readonly elem: GobType }
-  | { readonly kind: 'ptr'; readonly elem: GobType }
-  | { readonly kind: 'encoder'; readonly name: string; readonly flavor: EncoderFlavor }
-  | { readonly kind: 'lazy'; readonly resolve: () => GobType };
+  | {
+      /** Go `bool`. */
+      readonly kind: 'bool';
+    }
+  | {
+      /** A signed Go integer. */
+      readonly kind: 'int';
+      /** Its width: `int8` … `int64` (Go's `int` is 64 here). */
+      readonly bits: IntBits;
+    }
+  | {
+      /** An unsigned Go integer. */
+      readonly kind: 'uint';
+      /** Its width: `uint8` … `uint64` (Go's `uint` is 64 here). */
+      readonly bits: IntBits;
+    }
+  | {
+      /** A Go float. */
+      readonly kind: 'float';
+      /** `float32` or `float64`. */
+      readonly bits: 32 | 64;
+    }
+  | {
+      /** A Go complex number. */
+      readonly kind: 'complex';
+      /** `complex64` or `complex128`. */
+      readonly bits: 64 | 128;
+    }
+  | {
+      /** Go `string`. */
+      readonly kind: 'string';
+    }
+  | {
+      /** Go `[]byte`. */
+      readonly kind: 'bytes';
+    }
+  | {
+      /** Go `interface{}`: a value sent with its registered type name. */
+      readonly kind: 'interface';
+    }
+  | {
+      /** A Go struct. */
+      readonly kind: 'struct';
+      /** The Go type name, e.g. `main.Args`. */
+      readonly name: string;
+      /** Its exported fields, in declaration order. */
+      readonly fields: readonly GobField[];
+    }
+  | {
+      /** A Go slice. */
+      readonly kind: 'slice';
+      /** The Go type name, e.g. `[]string`. */
+      readonly name: string;
+      /** The element type. */
+      readonly elem: GobType;
+    }
+  | {
+      /** A Go array. */
+      readonly kind: 'array';
+      /** The Go type name, e.g. `[4]int64`. */
+      readonly name: string;
+      /** The element type. */
+      readonly elem: GobType;
+      /** The array length. */
+      readonly len: number;
+    }
+  | {
+      /** A Go map. */
+      readonly kind: 'map';
+      /** The Go type name, e.g. `map[string]int64`. */
+      readonly name: string;
+      /** The key type. */
+      readonly key: GobType;
+      /** The value type. */
+      readonly elem: GobType;
+    }
+  | {
+      /** A Go pointer, flattened on the wire as gob does. */
+      readonly kind: 'ptr';
+      /** The pointed-to type. */
+      readonly elem: GobType;
+    }
+  | {
+      /** A Go type with its own marshaling (`GobEncoder`, `BinaryMarshaler`, `TextMarshaler`). */
+      readonly kind: 'encoder';
+      /** The Go type name. */
+      readonly name: string;
+      /** Which of the marshaling interfaces it implements. */
+      readonly flavor: EncoderFlavor;
+    }
+  | {
+      /** A type resolved on first use, for recursive types. */
+      readonly kind: 'lazy';
+      /** Returns the type this one stands for. */
+      readonly resolve: () => GobType;
+    };
 
 /** Which marshaling interface a Go type implements: `GobEncoder`, `BinaryMarshaler` or `TextMarshaler`. */
 export type EncoderFlavor = 'gob' | 'binary' | 'text';
@@ -37,7 +118,10 @@ export interface GobField {
  * A Go type; `T` is the TypeScript type of its values (see {@link Infer}). `__value` never exists at run time: it
  * only carries `T` for the type checker.
  */
-export type GobType<T = unknown> = GobTypeNode & { readonly __value?: T };
+export type GobType<T = unknown> = GobTypeNode & {
+  /** Never set: carries `T` for the type checker only. */
+  readonly __value?: T;
+};
 
 /** The TypeScript type of the values of a gob type. */
 export type Infer<S> = S extends GobType<infer T> ? T : never;

@@ -14,8 +14,17 @@ export const BuiltinId = {
   interface: 8,
 } as const;
 
-/** First id a stream may define; Go reserves everything below. */
+/**
+ * First id this encoder assigns (as Go up to 1.20 did: its counter was incremented before use, so user types started
+ * at 65).
+ */
 export const FIRST_USER_ID = 65;
+
+/**
+ * Lowest id a peer may define (Go's `firstUserId`): newer Go (seen with 1.26) gives the first user type 64 itself,
+ * so a decoder must accept it.
+ */
+export const FIRST_DEFINABLE_ID = 64;
 
 /** A type defined on the stream, with component types referenced by id. */
 export type WireDesc =

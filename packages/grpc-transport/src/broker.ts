@@ -1,9 +1,13 @@
 import type * as grpc from '@grpc/grpc-js';
+import type { Duplex } from 'node:stream';
 import * as grpcJs from '@grpc/grpc-js';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type Listener, type Logger } from '@plugwire/core';
+import type { TransportTls } from '@plugwire/net';
 import { openChannel } from './channel.js';
 import { ConnInfo } from './gen/grpc_broker.js';
-import { serveOn, type ServingServer } from './serve-on.js';
+import type { StreamMux } from './mux.js';
+import { serveOn, serveStreams, type ServingServer } from './serve-on.js';
+import { openStreamChannel, type StreamChannel } from './stream-channel.js';
 import type { GrpcBroker } from './types.js';
 
 /** go-plugin waits this long for a ConnInfo when dialing, and keeps an unclaimed one this long. */
@@ -24,6 +28,14 @@ export interface GrpcBrokerOptions {
   readonly stop: AbortSignal;
   /** Receive limit of the brokered servers. */
   readonly maxReceiveMessageLength: number;
+  /** TLS of brokered connections, both ways (go-plugin uses the connection's TLS config). @default none */
+  readonly tls?: TransportTls;
+  /**
+   * Knock mode (go-plugin v1.6+ `GRPCBrokerMultiplex`): the session's stream mux, once established. Brokered
+   * connections are then streams of the main connection, asked for by a knock, instead of sockets announced by
+   * ConnInfo. @default undefined (ConnInfo exchange, as go-plugin v1.0.1)
+   */
+  readonly mux?: () => Promise<StreamMux>;
 }
 
 /** The broker plus what its owner (the client or server protocol) drives. */
@@ -47,7 +59,8 @@ interface QueuedSend {
 }
 
 /**
- * Creates go-plugin's GRPCBroker (ConnInfo exchange, no knock multiplexing) for one side of a connection.
+ * Creates go-plugin's GRPCBroker for one side of a connection: ConnInfo exchange, or knock multiplexing when
+ * `options.mux` is given.
  * @param options - listener factory, logger, stop signal
  */
 export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
@@ -61,6 +74,9 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
   const queue: QueuedSend[] = [];
   const servers = new Set<ServingServer>();
   const channels = new Set<grpc.Channel>();
+  const streamChannels = new Set<StreamChannel>();
+  const acks = new Map<number, (info: ConnInfo) => void>();
+  let dialLock: Promise<unknown> = Promise.resolve();
 
   const write = (s: BrokerStream, item: QueuedSend): void => {
     s.write(item.info, (err?: unknown) => {
@@ -101,10 +117,18 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
   const receive = (info: ConnInfo): void => {
     const id = info.serviceId;
     if (info.knock?.knock) {
-      // Knock mode is off on this side; answer so a multiplexing peer fails fast instead of timing out.
-      if (!info.knock.ack && stream) {
-        stream.write({ serviceId: id, network: '', address: '', knock: { knock: true, ack: true, error: 'gRPC broker multiplexing is not enabled' } });
+      if (info.knock.ack) {
+        const waiter = acks.get(id);
+        if (waiter) waiter(info);
+        else logger.debug({ id }, 'dropping a knock acknowledgement nobody waits for');
+        return;
       }
+      const answer = (error: string): void => {
+        stream?.write({ serviceId: id, network: '', address: '', knock: { knock: true, ack: true, error } });
+      };
+      // Without knock mode on this side, answer so a multiplexing peer fails fast instead of timing out.
+      if (!options.mux) answer('gRPC broker multiplexing is not enabled');
+      else void options.mux().then((m) => answer(m.acceptKnock(id)), (err: unknown) => answer(PluginError.from(err).message));
       return;
     }
     const entry = pending.get(id);
@@ -173,6 +197,9 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
       pending.delete(id);
     }
     for (const item of queue.splice(0)) item.reject(closedReason);
+    const waiters = [...acks.values()];
+    acks.clear();
+    for (const waiter of waiters) waiter({ serviceId: 0, network: '', address: '', knock: undefined });
     const s = stream;
     stream = undefined;
     if (s) {
@@ -186,9 +213,62 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
     shutdown(PluginError.from(stop.reason, 'closed'));
     for (const server of servers) void server.abort();
     for (const channel of channels) channel.close();
+    for (const sc of streamChannels) void sc.close();
   };
   if (stop.aborted) onStop();
   else stop.addEventListener('abort', onStop, { once: true });
+
+  /** Knocks for `id` and waits (5 s) for the acknowledgement; go-plugin's `knock`, with its error texts. */
+  const knock = async (id: number, signal?: AbortSignal): Promise<void> => {
+    const ack = new Promise<ConnInfo>((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        acks.delete(id);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = (): void => {
+        done();
+        reject(abortError(signal as AbortSignal, 'broker dial'));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new PluginError('timeout', `timeout waiting for multiplexing knock handshake on id ${id}`));
+      }, CONN_INFO_WAIT_MS);
+      acks.set(id, (info) => {
+        done();
+        if (closedReason) reject(closedReason);
+        else resolve(info);
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await send({ serviceId: id, network: '', address: '', knock: { knock: true, ack: false, error: '' } }, signal);
+    } catch (err) {
+      acks.get(id)?.({ serviceId: id, network: '', address: '', knock: undefined });
+      ack.catch(() => undefined);
+      throw err;
+    }
+    const reply = await ack;
+    if (!reply.knock?.knock || !reply.knock.ack) {
+      throw new PluginError('protocol', `handshake failed for multiplexing on id ${id}; expected knock and ack, but got ${JSON.stringify(reply.knock ?? null)}`);
+    }
+    if (reply.knock.error !== '') throw new PluginError('unavailable', `failed to knock for id ${id}: ${reply.knock.error}`);
+  };
+
+  /** Knock, then open the stream the other side gives to `id`: one at a time, as go-plugin requires. */
+  const knockAndOpen = (m: StreamMux, id: number, signal?: AbortSignal): Promise<Duplex> => {
+    const attempt = dialLock.then(async () => {
+      try {
+        await knock(id, signal);
+      } catch (err) {
+        const e = PluginError.from(err);
+        throw new PluginError(e.code, `failed to knock before dialling client: ${e.message}`, { cause: err });
+      }
+      return m.open();
+    });
+    dialLock = attempt.catch(() => undefined);
+    return attempt;
+  };
 
   return {
     nextId() {
@@ -199,9 +279,29 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
     async acceptAndServe(id, register, opts: AbortOptions = {}) {
       if (closedReason) throw closedReason;
       throwIfAborted(opts.signal, 'broker accept');
+      if (options.mux) {
+        const m = await options.mux();
+        if (closedReason) throw closedReason;
+        const server = new grpcJs.Server({ 'grpc.max_receive_message_length': options.maxReceiveMessageLength });
+        try {
+          register(server);
+        } catch (err) {
+          server.forceShutdown();
+          throw PluginError.from(err);
+        }
+        const served = serveStreams(server, options.tls, logger);
+        const unlisten = m.listen(id, (s) => served.inject(s));
+        const close = served.close;
+        const abort = served.abort;
+        servers.add({
+          close: () => (unlisten(), close()),
+          abort: () => (unlisten(), abort()),
+        });
+        return;
+      }
       const listener = await options.listen();
       const server = new grpcJs.Server({ 'grpc.max_receive_message_length': options.maxReceiveMessageLength });
-      const serving = serveOn(server, listener);
+      const serving = serveOn(server, listener, options.tls, logger);
       servers.add(serving);
       try {
         register(server);
@@ -222,9 +322,20 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
     async dial(id, opts: AbortOptions = {}) {
       if (closedReason) throw closedReason;
       throwIfAborted(opts.signal, 'broker dial');
+      if (options.mux) {
+        const m = await options.mux();
+        const first = await knockAndOpen(m, id, opts.signal);
+        if (closedReason) {
+          first.destroy();
+          throw closedReason;
+        }
+        const sc = await openStreamChannel(() => knockAndOpen(m, id), first, stop, logger, options.tls);
+        streamChannels.add(sc);
+        return sc.channel;
+      }
       const info = await waitForInfo(id, opts.signal);
       if (closedReason) throw closedReason;
-      const channel = openChannel(info, stop);
+      const channel = openChannel(info, stop, options.tls);
       channels.add(channel);
       return channel;
     },
@@ -268,6 +379,8 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
         shutdown(new PluginError('closed', 'the gRPC broker is closed'));
         for (const channel of channels) channel.close();
         channels.clear();
+        await Promise.all([...streamChannels].map((sc) => sc.close()));
+        streamChannels.clear();
         await Promise.all([...servers].map((s) => s.close()));
         servers.clear();
       })();
@@ -278,6 +391,8 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
       shutdown(reason);
       for (const channel of channels) channel.close();
       channels.clear();
+      for (const sc of streamChannels) void sc.close();
+      streamChannels.clear();
       for (const server of servers) void server.abort();
       servers.clear();
     },

@@ -1,5 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { PluginError, type PluginAddress } from '@plugwire/core';
+import { createSecureContext } from 'node:tls';
+import { clientOptions, grpcTarget, type TransportTls } from '@plugwire/net';
 import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
 import { deliverFailure, startDeadline } from './lost.js';
 import { trackConnection } from './reset-pacer.js';
@@ -10,45 +12,43 @@ const stopSignals = new WeakMap<grpc.Channel, AbortSignal>();
 // Channels whose unary calls get a default deadline (the Client's callTimeout), in ms.
 const callTimeouts = new WeakMap<grpc.Channel, number>();
 
-/** Longest address accepted from the other side: a unix socket path or host:port is far shorter. */
-const MAX_ADDRESS_LENGTH = 4096;
-
 /**
- * The grpc-js target of a go-plugin address, rejecting addresses no go-plugin peer would send.
- * @param address - from the handshake line or a broker ConnInfo
+ * grpc-js channel credentials for `tls`: the side's key and certificates, and the peer check (pinned certificate
+ * for AutoMTLS, else CA and server name).
+ * @param tls - the side's TLS
  */
-export function targetOf(address: { network: string; address: string }): string {
-  const { network, address: addr } = address;
-  if (addr.length === 0 || addr.length > MAX_ADDRESS_LENGTH || /[\0\r\n]/.test(addr)) {
-    throw new PluginError('protocol', `the plugin sent an unusable ${network} address ${JSON.stringify(addr.slice(0, 200))}`);
-  }
-  if (network === 'unix') return `unix:${addr}`;
-  if (network === 'tcp') {
-    if (!/^[^\s/]+:\d{1,5}$/.test(addr)) {
-      throw new PluginError('protocol', `the plugin sent an invalid tcp address ${JSON.stringify(addr.slice(0, 200))}`);
-    }
-    return addr;
-  }
-  throw new PluginError('protocol', `Unknown address type: ${addr}`);
+export function channelCredentials(tls: TransportTls): grpc.ChannelCredentials {
+  const options = clientOptions(tls);
+  return grpc.credentials.createFromSecureContext(createSecureContext(tls.context), {
+    ...(options.checkServerIdentity && { checkServerIdentity: options.checkServerIdentity }),
+  });
 }
 
 /**
- * Opens a channel to `address` the way go-plugin dials: plaintext, no message size limit in either direction.
+ * Opens a channel to `address` the way go-plugin dials: no message size limit in either direction, plaintext or
+ * over `tls`.
  * @param address - where the peer listens
  * @param stop - fires when calls on this channel must end (plugin exited, connection closed)
+ * @param tls - TLS to dial with (AutoMTLS or the host's own) @default none (plaintext)
  */
-export function openChannel(
-  address: PluginAddress | { network: string; address: string },
-  stop: AbortSignal,
-  options: { readonly callTimeout?: number } = {},
-): grpc.Channel {
-  const channel = new grpc.Channel(targetOf(address), grpc.credentials.createInsecure(), {
+export function openChannel(address: PluginAddress | { network: string; address: string }, stop: AbortSignal, tls?: TransportTls): grpc.Channel {
+  const channel = new grpc.Channel(grpcTarget(address), tls ? channelCredentials(tls) : grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': -1,
     'grpc.max_send_message_length': -1,
+    ...(tls && { 'grpc.ssl_target_name_override': tls.servername, 'grpc.default_authority': tls.servername }),
   });
   stopSignals.set(channel, stop);
-  if (options.callTimeout !== undefined) callTimeouts.set(channel, options.callTimeout);
   return channel;
+}
+
+/**
+ * Gives every unary call made through `clientOn` clients on `channel` a default deadline (the Client's
+ * `callTimeout`): past it the call is cancelled and fails with `timeout`.
+ * @param channel - a channel from {@link openChannel}
+ * @param ms - the deadline
+ */
+export function setCallTimeout(channel: grpc.Channel, ms: number): void {
+  callTimeouts.set(channel, ms);
 }
 
 type AnyCall = grpc.ClientUnaryCall | grpc.ClientReadableStream<unknown> | grpc.ClientWritableStream<unknown> | grpc.ClientDuplexStream<unknown, unknown>;

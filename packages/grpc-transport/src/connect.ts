@@ -1,13 +1,16 @@
 import { Metadata, connectivityState, type Channel } from '@grpc/grpc-js';
+import { dial, listenUnix, parseAddress, type TransportTls } from '@plugwire/net';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions } from '@plugwire/core';
-import { clientOn, openChannel } from './channel.js';
+import { createSession } from '@plugwire/yamux';
+import { clientOn, openChannel, setCallTimeout } from './channel.js';
+import { createStreamMux, type StreamMux } from './mux.js';
+import { openStreamChannel, type StreamChannel } from './stream-channel.js';
 import { createGrpcBroker } from './broker.js';
 import { toPluginError, unaryCall } from './errors.js';
 import { GRPCBrokerClient } from './gen/grpc_broker.js';
 import { GRPCControllerClient } from './gen/grpc_controller.js';
 import { HealthClient } from './gen/grpc/health/v1/health.js';
 import { GRPC_SERVICE_NAME } from './health.js';
-import { listenUnixTemp } from './listen.js';
 import { DEFAULT_LIVENESS_INTERVAL, DEFAULT_LIVENESS_TIMEOUT, watchLiveness } from './liveness.js';
 import { DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH } from './serve.js';
 import { mirrorStdio } from './stdio-client.js';
@@ -21,10 +24,22 @@ const STDIO_FLUSH_MS = 1000;
 /** Options of {@link connectGrpc}. */
 export interface ConnectGrpcOptions extends ConnectTransportOptions<GrpcPlugin> {
   /**
-   * Directory of the unix sockets the host listens on for `broker.acceptAndServe`.
+   * Directory in which the host makes the private directories of its `broker.acceptAndServe` unix sockets.
    * @default the OS temp dir
    */
   readonly brokerSocketDir?: string;
+  /**
+   * TLS to the plugin and on the host's broker listeners (AutoMTLS with the plugin's certificate, or the host's
+   * own TLS).
+   * @default none (plaintext)
+   */
+  readonly tls?: TransportTls;
+  /**
+   * go-plugin v1.6+ `GRPCBrokerMultiplex`: one connection to the plugin carries a yamux session, whose first stream
+   * is the main gRPC connection and whose later streams are brokered connections asked for by knocks. Only for a
+   * plugin that announced support (7th handshake field). @default false
+   */
+  readonly multiplex?: boolean;
 }
 
 /**
@@ -46,17 +61,35 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
   exited?.addEventListener('abort', onExited, { once: true });
 
   let channel: Channel;
+  let mux: StreamMux | undefined;
+  let main: StreamChannel | undefined;
   try {
-    channel = openChannel(options.address, stop.signal, { ...(options.callTimeout !== undefined && { callTimeout: options.callTimeout }) });
+    if (options.multiplex) {
+      const address = parseAddress(options.address);
+      const socket = await dial(address, options.signal ? { signal: options.signal } : {});
+      if (address.network === 'tcp') socket.setKeepAlive(true);
+      logger.debug({ address: options.address.address }, 'client muxer connected');
+      mux = createStreamMux(createSession(socket, 'client', { logger }), undefined, logger);
+      const m = mux;
+      main = await openStreamChannel(() => m.open(), undefined, stop.signal, logger, options.tls);
+      channel = main.channel;
+    } else {
+      channel = openChannel(options.address, stop.signal, options.tls);
+    }
   } catch (err) {
     exited?.removeEventListener('abort', onExited);
-    throw err;
+    if (mux) mux.session.abort(err);
+    throw PluginError.from(err, 'unavailable');
   }
+  if (options.callTimeout !== undefined) setCallTimeout(channel, options.callTimeout);
+  const sessionMux = mux;
   const broker = createGrpcBroker({
-    listen: () => listenUnixTemp(options.brokerSocketDir),
+    listen: () => listenUnix(options.brokerSocketDir !== undefined ? { dir: options.brokerSocketDir } : {}),
     logger,
     stop: stop.signal,
     maxReceiveMessageLength: DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH,
+    ...(options.tls && { tls: options.tls }),
+    ...(sessionMux ? { mux: () => Promise.resolve(sessionMux) } : {}),
   });
   // Errors are ignored as go-plugin does: a plugin without GRPCBroker still works.
   void broker.bind(clientOn(GRPCBrokerClient, channel).startStream());
@@ -70,6 +103,8 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
     stop.abort(reason);
     stdio.cancel();
     channel.close();
+    void main?.close();
+    if (sessionMux) void sessionMux.session.close();
   };
   watchLiveness(
     (signal) => unaryCall((cb) => health.check({ service: GRPC_SERVICE_NAME }, cb), { signal }).catch((err: unknown) => {
@@ -95,7 +130,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
       const plugin = Object.hasOwn(options.plugins, name) ? options.plugins[name] : undefined;
       if (!plugin) throw new PluginError('not_found', `unknown plugin type: ${name}`);
       if (typeof plugin.grpcClient !== 'function') {
-        throw new PluginError('invalid_argument', `plugin ${JSON.stringify(name)} doesn't support gRPC; give its definition a grpcClient or use netrpc`);
+        throw new PluginError('unimplemented', `plugin ${JSON.stringify(name)} doesn't support gRPC; give its definition a gRPC client half, or use netrpc`);
       }
       const client: unknown = await plugin.grpcClient(broker, channel, stop.signal);
       if (opts.signal?.aborted) throw abortError(opts.signal, 'dispense');

@@ -1,6 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Socket } from 'node:net';
-import type { Listener } from '@plugwire/core';
+import type { Duplex } from 'node:stream';
+import { PluginError, type Listener, type Logger } from '@plugwire/core';
+import { secureServerSocket, type TransportTls } from '@plugwire/net';
 
 /** How long a graceful stop waits for running calls before cutting them. */
 const GRACE_MS = 2000;
@@ -17,10 +19,14 @@ export interface ServingServer {
  * Serves `server` on the already-listening `listener`: every accepted socket is handed to grpc-js with
  * `createConnectionInjector`, so the transport never binds an address itself and the listener (and its unix
  * socket file) stays owned by whoever made it.
+ * With `tls`, each socket first completes a TLS handshake (ALPN h2) that checks the client's certificate; a
+ * failed handshake drops the socket before grpc-js sees it.
  * @param server - a server with its services added
  * @param listener - the listening socket
+ * @param tls - TLS for accepted connections (AutoMTLS or the user's) @default none (plaintext)
+ * @param logger - where refused connections are reported @default none
  */
-export function serveOn(server: grpc.Server, listener: Listener): ServingServer {
+export function serveOn(server: grpc.Server, listener: Listener, tls?: TransportTls, logger?: Logger): ServingServer {
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const sockets = new Set<Socket>();
   let stopping = false;
@@ -33,7 +39,17 @@ export function serveOn(server: grpc.Server, listener: Listener): ServingServer 
     }
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    injector.injectConnection(socket);
+    if (tls === undefined) {
+      injector.injectConnection(socket);
+      return;
+    }
+    secureServerSocket(socket, tls, { alpn: ['h2'] }).then(
+      (secured) => {
+        if (stopping) secured.destroy();
+        else injector.injectConnection(secured);
+      },
+      (err: unknown) => logger?.warn({ error: PluginError.from(err).message }, 'refused a gRPC connection whose TLS handshake failed'),
+    );
   };
   listener.server.on('connection', onConnection);
 
@@ -58,11 +74,79 @@ export function serveOn(server: grpc.Server, listener: Listener): ServingServer 
     close() {
       closing ??= (async () => {
         stopping = true;
+        // tryShutdown's callback alone is not enough: since Node 24, closing grpc-js's HTTP/2 server already
+        // closes its sessions, so grpc-js reports them closed at once while their streams (the last stdio output)
+        // are still sending. A session is only done when its socket closed.
+        const socketsClosed = Promise.all([...sockets].map((socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve())))));
+        const shutDown = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, GRACE_MS)));
+        await Promise.race([Promise.all([shutDown, socketsClosed]), graceOver]);
+        clearTimeout(timer);
+        await abort();
+      })();
+      return closing;
+    },
+    abort,
+  };
+}
+
+/** A grpc.Server serving connections handed to it one by one (multiplexed yamux streams). */
+export interface StreamServer extends ServingServer {
+  /** Serves one connection (an HTTP/2 connection over `stream`); destroys it when the server is stopping. */
+  inject(stream: Duplex): void;
+}
+
+/**
+ * Serves `server` on the streams given to `inject` (knock-mode broker streams, or the main connection of a
+ * multiplexing plugin): grpc-js's connection injector accepts any `Duplex`.
+ * With `tls`, each stream first completes a TLS handshake (ALPN h2): go-plugin puts TLS on each multiplexed
+ * connection, not on the session under them.
+ * @param server - a server with its services added
+ * @param tls - TLS of each connection @default none (plaintext)
+ * @param logger - where refused connections are reported @default none
+ */
+export function serveStreams(server: grpc.Server, tls?: TransportTls, logger?: Logger): StreamServer {
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const streams = new Set<Duplex>();
+  let stopping = false;
+  let closing: Promise<void> | undefined;
+  let aborting: Promise<void> | undefined;
+  const abort = (): Promise<void> => {
+    aborting ??= (async () => {
+      stopping = true;
+      server.forceShutdown();
+      injector.destroy();
+      for (const stream of streams) stream.destroy();
+      streams.clear();
+    })();
+    return aborting;
+  };
+  return {
+    inject(stream) {
+      if (stopping) {
+        stream.destroy();
+        return;
+      }
+      streams.add(stream);
+      stream.once('close', () => streams.delete(stream));
+      if (tls === undefined) {
+        injector.injectConnection(stream);
+        return;
+      }
+      secureServerSocket(stream, tls, { alpn: ['h2'] }).then(
+        (secured) => {
+          if (stopping) secured.destroy();
+          else injector.injectConnection(secured);
+        },
+        (err: unknown) => logger?.warn({ error: PluginError.from(err).message }, 'refused a multiplexed gRPC connection whose TLS handshake failed'),
+      );
+    },
+    close() {
+      closing ??= (async () => {
+        stopping = true;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            server.forceShutdown();
-            resolve();
-          }, GRACE_MS);
+          const timer = setTimeout(resolve, GRACE_MS);
           server.tryShutdown(() => {
             clearTimeout(timer);
             resolve();

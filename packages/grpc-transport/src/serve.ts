@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { MAX_CONCURRENT_STREAMS } from './reset-pacer.js';
 import { PluginError, type ServeTransportOptions, type ServerProtocol } from '@plugwire/core';
+import type { TransportTls } from '@plugwire/net';
 import { createGrpcBroker } from './broker.js';
 import { GRPCBrokerService, type GRPCBrokerServer } from './gen/grpc_broker.js';
 import { GRPCControllerService, type GRPCControllerServer } from './gen/grpc_controller.js';
@@ -8,7 +9,8 @@ import { GRPCStdioService } from './gen/grpc_stdio.js';
 import { HealthService } from './gen/grpc/health/v1/health.js';
 import { createHealthService } from './health.js';
 import { addReflection } from './reflection.js';
-import { serveOn } from './serve-on.js';
+import { listenMux, type MuxListener } from './mux-listener.js';
+import { serveOn, serveStreams, type ServingServer } from './serve-on.js';
 import { createStdioService } from './stdio-server.js';
 import type { GrpcPlugin } from './types.js';
 
@@ -31,6 +33,17 @@ export interface ServeGrpcOptions extends ServeTransportOptions<GrpcPlugin> {
    * @default []
    */
   readonly reflectionDescriptorSets?: readonly Uint8Array[];
+  /**
+   * TLS on the plugin's listener and its broker listeners and dials (AutoMTLS or the plugin's own TLS).
+   * @default none (plaintext)
+   */
+  readonly tls?: TransportTls;
+  /**
+   * Multiplex the gRPC broker over the main connection (go-plugin v1.6+ knock mode): set when the host asked with
+   * `PLUGIN_MULTIPLEX_GRPC`. The host's first connection becomes a yamux session carrying the main gRPC connection
+   * and every brokered one. @default false
+   */
+  readonly multiplex?: boolean;
 }
 
 function validateServeGrpcOptions(options: ServeGrpcOptions): number {
@@ -61,7 +74,23 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
   const server = new grpc.Server({ 'grpc.max_receive_message_length': limit, 'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS });
   const health = createHealthService();
   const stdio = createStdioService(options.stdout, options.stderr, logger);
-  const broker = createGrpcBroker({ listen: options.createListener, logger, stop: stop.signal, maxReceiveMessageLength: limit });
+  // Knock mode: the main server takes the streams of the host's one connection (see listenMux).
+  const mainStreams = options.multiplex ? serveStreams(server, options.tls, logger) : undefined;
+  let muxListener: MuxListener | undefined;
+  if (mainStreams) {
+    muxListener = listenMux(listener, mainStreams, logger, (err) => {
+      logger.error({ error: err.message }, 'grpc server');
+      void close();
+    });
+  }
+  const broker = createGrpcBroker({
+    listen: options.createListener,
+    logger,
+    stop: stop.signal,
+    maxReceiveMessageLength: limit,
+    ...(muxListener ? { mux: muxListener.mux } : {}),
+    ...(options.tls && { tls: options.tls }),
+  });
 
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => {
@@ -69,7 +98,8 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
   });
   let closing: Promise<void> | undefined;
   let aborting: Promise<void> | undefined;
-  let serving: ReturnType<typeof serveOn> | undefined;
+  let serving: ServingServer | undefined;
+  const releaseListener = (): Promise<void> => (muxListener ? muxListener.close() : listener.close());
 
   const close = (): Promise<void> => {
     if (aborting) return aborting;
@@ -78,7 +108,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
       health.close();
       await broker.close();
       if (serving) await serving.close();
-      else await listener.close();
+      await releaseListener();
       stop.abort(new PluginError('closed', 'the plugin gRPC server is closed'));
       resolveDone();
     })();
@@ -92,7 +122,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
       broker.abort(err);
       stop.abort(err);
       if (serving) await serving.abort();
-      else await listener.close();
+      await releaseListener();
       resolveDone();
     })();
     return aborting;
@@ -119,7 +149,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
     server.addService(GRPCStdioService, stdio.implementation);
     for (const [name, plugin] of Object.entries(options.plugins)) {
       if (typeof plugin.grpcServer !== 'function') {
-        throw new PluginError('invalid_argument', `"${name}" is not a GRPC-compatible plugin; give its definition a grpcServer, or serve it over netrpc`);
+        throw new PluginError('unimplemented', `"${name}" is not a GRPC-compatible plugin; give its definition a gRPC server half, or serve it over netrpc`);
       }
       try {
         await plugin.grpcServer(broker, server);
@@ -127,7 +157,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
         throw new PluginError('internal', `error registering "${name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
     }
-    serving = serveOn(server, listener);
+    serving = mainStreams ?? serveOn(server, listener, options.tls, logger);
   } catch (err) {
     await abort(err);
     throw PluginError.from(err);

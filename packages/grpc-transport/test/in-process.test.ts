@@ -225,6 +225,7 @@ describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
     const half = await h.client.dispense('half').catch((e: unknown) => e);
     expect(half).toBeInstanceOf(PluginError);
     expect((half as PluginError).message).toMatch(/^plugin "half" doesn't support gRPC/);
+    expect((half as PluginError).code).toBe('unimplemented');
   });
 
   it('refuses to serve a plugin that has no gRPC server half, releasing the listener', async () => {
@@ -234,6 +235,7 @@ describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
     );
     expect(err).toBeInstanceOf(PluginError);
     expect((err as PluginError).message).toMatch(/^"kv" is not a GRPC-compatible plugin/);
+    expect((err as PluginError).code).toBe('unimplemented');
     expect(sockets.files()).toEqual([]);
   });
 

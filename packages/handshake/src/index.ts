@@ -24,3 +24,4 @@ export {
   negotiateVersion,
   parseProtocolVersions,
 } from './versions.js';
+export { parseGoBool } from './go-text.js';

@@ -4,7 +4,10 @@ import { levelRank } from './levels.js';
 /** Options of {@link createHclogLogger}. */
 export interface HclogLoggerOptions {
   /** Where the JSON lines go. @default the real `process.stderr` (as it was when this module loaded) */
-  output?: { write(chunk: string): unknown };
+  output?: {
+    /** Writes one JSON line (with its newline). */
+    write(chunk: string): unknown;
+  };
   /** Lowest level written. @default 'trace' */
   level?: LogLevel;
   /** Written as `@module`. @default none */

@@ -15,6 +15,7 @@ export interface LogEntry {
 
 /** Whether a `panic: ` or `fatal error: ` line was seen: every later non-JSON line is then an error. */
 export interface LineState {
+  /** Set once such a line was seen. */
   panicked: boolean;
 }
 

@@ -1,6 +1,5 @@
 // The host side of go-plugin's netrpc protocol (go-plugin's RPCClient): yamux client over the plugin's socket,
 // control/stdout/stderr streams, Control.Ping/Quit, Dispenser.Dispense and brokered Plugin connections.
-import { type Socket, connect as netConnect } from 'node:net';
 import {
   type AbortOptions,
   type ClientProtocol,
@@ -9,46 +8,13 @@ import {
   abortError,
   throwIfAborted,
 } from '@plugwire/core';
+import { dial, secureClientSocket, type TransportTls } from '@plugwire/net';
 import { type MuxBroker, createMuxBroker } from '@plugwire/broker';
 import { gob } from '@plugwire/gob';
 import { type YamuxSession, type YamuxStream, createSession } from '@plugwire/yamux';
 import { ControlArg, ControlReply, DispenseArg, DispenseReply, NETRPC_UNSUPPORTED, unknownPluginText } from './control.js';
 import type { NetRpcPlugin } from './plugin.js';
 import { type RpcClient, type RpcClientOptions, createRpcClient } from './rpc-client.js';
-
-/** Connects a socket to the plugin's address, honouring `signal`. */
-export async function dialAddress(address: ConnectTransportOptions<unknown>['address'], options: AbortOptions = {}): Promise<Socket> {
-  throwIfAborted(options.signal, 'connect to the plugin');
-  let socket: Socket;
-  if (address.network === 'unix') socket = netConnect({ path: address.address });
-  else {
-    const colon = address.address.lastIndexOf(':');
-    socket = netConnect({ host: address.address.slice(0, colon), port: Number(address.address.slice(colon + 1)) });
-  }
-  return new Promise<Socket>((resolve, reject) => {
-    const onAbort = (): void => {
-      socket.destroy();
-      cleanup();
-      reject(abortError(options.signal as AbortSignal, 'connect to the plugin'));
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(new PluginError('unavailable', `cannot connect to the plugin at ${address.network}:${address.address}: ${err.message}`, { cause: err }));
-    };
-    const onConnect = (): void => {
-      cleanup();
-      resolve(socket);
-    };
-    const cleanup = (): void => {
-      options.signal?.removeEventListener('abort', onAbort);
-      socket.off('error', onError);
-      socket.off('connect', onConnect);
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    socket.once('error', onError);
-    socket.once('connect', onConnect);
-  });
-}
 
 /** What every RpcClient of a connection gets: the exit signal and the default call deadline. */
 function rpcOptions(options: ConnectTransportOptions<NetRpcPlugin>): RpcClientOptions {
@@ -148,14 +114,21 @@ class NetRpcClientProtocol implements ClientProtocol {
   }
 }
 
+/** Options of {@link connectNetRpc}. */
+export interface ConnectNetRpcOptions extends ConnectTransportOptions<NetRpcPlugin> {
+  /** TLS under yamux (AutoMTLS with the plugin's certificate, or the host's own TLS). @default none (plaintext) */
+  readonly tls?: TransportTls;
+}
+
 /**
  * Connects to a plugin serving netrpc (go-plugin's `RPCClient`): dials its address, runs a yamux client session,
  * opens the control, stdout and stderr streams in that order (mirroring the latter two into `syncStdout` /
  * `syncStderr`) and starts the broker.
  * @param options - address, plugin set, logger, sync targets, exit signal
  */
-export async function connectNetRpc(options: ConnectTransportOptions<NetRpcPlugin>): Promise<ClientProtocol> {
-  const socket = await dialAddress(options.address, options);
+export async function connectNetRpc(options: ConnectNetRpcOptions): Promise<ClientProtocol> {
+  const raw = await dial(options.address, options);
+  const socket = options.tls ? await secureClientSocket(raw, options.tls, options) : raw;
   const session = createSession(socket, 'client', {
     logger: options.logger,
     ...(options.livenessInterval !== undefined && { keepAliveInterval: options.livenessInterval }),

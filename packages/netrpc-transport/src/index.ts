@@ -7,4 +7,6 @@ export type { RpcServer, ServeRpcOptions } from './rpc-server.js';
 export { acceptAndServe, dialRpc } from './plugin.js';
 export type { NetRpcPlugin } from './plugin.js';
 export { connectNetRpc } from './connect.js';
+export type { ConnectNetRpcOptions } from './connect.js';
 export { serveNetRpc } from './serve.js';
+export type { ServeNetRpcOptions } from './serve.js';

@@ -5,11 +5,22 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { PluginError, type ServeTransportOptions, type ServerProtocol } from '@plugwire/core';
 import { type MuxBroker, createMuxBroker } from '@plugwire/broker';
+import { secureServerSocket, type TransportTls } from '@plugwire/net';
 import { type YamuxSession, type YamuxStream, createSession } from '@plugwire/yamux';
 import { ControlArg, ControlReply, DispenseArg, DispenseReply, NETRPC_UNSUPPORTED, unknownPluginText } from './control.js';
 import type { NetRpcPlugin } from './plugin.js';
 import { type RpcServer, serveRpc, serveRpcServices } from './rpc-server.js';
 import { method } from './service.js';
+
+/** Options of {@link serveNetRpc}. */
+export interface ServeNetRpcOptions extends ServeTransportOptions<NetRpcPlugin> {
+  /**
+   * TLS on every accepted connection, under yamux (AutoMTLS or the plugin's own TLS); connections whose TLS
+   * handshake fails (no or another client certificate) are dropped before any byte of yamux.
+   * @default none (plaintext)
+   */
+  readonly tls?: TransportTls;
+}
 
 interface Connection {
   readonly session: YamuxSession;
@@ -26,15 +37,32 @@ class NetRpcServerProtocol implements ServerProtocol {
   private readonly connections = new Set<Connection>();
   private closing: Promise<void> | undefined;
   private stdioTaken = false;
+  private readonly handshaking = new Set<Socket>();
 
-  constructor(private readonly options: ServeTransportOptions<NetRpcPlugin>) {
+  constructor(private readonly options: ServeNetRpcOptions) {
     this.address = options.listener.address;
     this.done = new Promise<void>((resolve) => {
       this.markDone = resolve;
     });
     options.listener.server.on('connection', (socket: Socket) => {
-      void this.serveConnection(socket);
+      void this.accept(socket);
     });
+  }
+
+  private async accept(raw: Socket): Promise<void> {
+    const tls = this.options.tls;
+    if (tls === undefined || this.closing) return this.serveConnection(raw);
+    this.handshaking.add(raw);
+    let secured: Socket;
+    try {
+      secured = await secureServerSocket(raw, tls);
+    } catch (err) {
+      this.options.logger.warn({ error: PluginError.from(err).message }, 'plugin: refused a connection whose TLS handshake failed');
+      return;
+    } finally {
+      this.handshaking.delete(raw);
+    }
+    await this.serveConnection(secured);
   }
 
   private async serveConnection(socket: Socket): Promise<void> {
@@ -112,6 +140,7 @@ class NetRpcServerProtocol implements ServerProtocol {
   }
 
   private async shutdown(): Promise<void> {
+    for (const s of this.handshaking) s.destroy();
     await this.options.listener.close();
     await Promise.allSettled(
       [...this.connections].map(async (c) => {
@@ -126,6 +155,7 @@ class NetRpcServerProtocol implements ServerProtocol {
 
   abort(reason?: unknown): void {
     this.closing ??= Promise.resolve();
+    for (const s of this.handshaking) s.destroy();
     for (const c of this.connections) {
       for (const s of c.servers) s.abort(reason);
       void c.broker?.close().catch(() => undefined);
@@ -154,6 +184,6 @@ function mirror(source: Readable | undefined, target: YamuxStream): void {
  * brokered stream. A plugin definition without `server` is refused with go-plugin's words.
  * @param options - plugin set, listener, stdio to sync, logger
  */
-export async function serveNetRpc(options: ServeTransportOptions<NetRpcPlugin>): Promise<ServerProtocol> {
+export async function serveNetRpc(options: ServeNetRpcOptions): Promise<ServerProtocol> {
   return new NetRpcServerProtocol(options);
 }

@@ -3,48 +3,55 @@ import {
   throwIfAborted,
   type AbortOptions,
   type ClientProtocol,
+  type ConnectTransportOptions,
   type PluginAddress,
   type ProtocolName,
 } from '@plugwire/core';
-import { connectGrpc } from '@plugwire/grpc-transport';
-import { connectNetRpc } from '@plugwire/netrpc-transport';
+import { decodeHandshakeCert, generateIdentity, mutualTls, parseCertificate, userTls, type Identity, type TransportTls } from '@plugwire/net';
 import { launch, manage, reattach, type PluginProcess, type ReattachConfig } from '@plugwire/process';
-import type { ClientOf, PluginSet } from './definition.js';
-import { DEFAULT_CONNECT_TIMEOUT, validateClientOptions, type ClientOptions } from './options.js';
+import type { ClientOf, PluginDefinition, PluginSet } from './definition.js';
+import { validateClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
+import { share, type Shared } from './shared.js';
 import { deadline } from './deadline.js';
-import { createTextLogger } from './text-logger.js';
+
+const closedError = (): PluginError => new PluginError('closed', 'this client was killed; create a new Client to start the plugin again');
+
+/** Loads only the transport the plugin speaks: a netrpc host never loads grpc-js. */
+async function transportFor(
+  protocol: ProtocolName,
+): Promise<{ connect(o: ConnectTransportOptions<PluginDefinition<unknown>> & { readonly multiplex: boolean }): Promise<ClientProtocol> }> {
+  return protocol === 'grpc' ? import('./grpc/transport.js') : import('./netrpc/transport.js');
+}
 
 /**
  * The host's handle on one plugin: launches (or reattaches to) it, negotiates, connects, dispenses typed clients and
  * kills it; go-plugin's `Client`.
  *
  * ```ts
- * const client = new Client({ handshake, plugins: { kv: kvPlugin }, cmd: { command: process.execPath, args: ['kv.js'] },
- *   allowedProtocols: ['grpc'] });
- * const kv = await client.dispense('kv');
- * await kv.put('hello', Buffer.from('world'));
- * await client.kill();
+ * await using client = new Client({ handshake, plugins: { kv }, cmd: [process.execPath, 'kv-plugin.js'] });
+ * const store = await client.dispense('kv', { signal: AbortSignal.timeout(5_000) });
+ * await store.put('hello', new TextEncoder().encode('world'));
  * ```
+ * Several callers may start, connect or dispense at once: they share one launch and one connection, and a
+ * caller's `signal` ends only that caller's wait. The launch is abandoned (its process killed) when every caller
+ * waiting for it gave up.
  */
 export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable {
-  readonly #options: ClientOptions<P>;
-  readonly #sets: Map<number, P>;
-  readonly #logger;
+  readonly #o: ResolvedClientOptions<P>;
+  #launch: Shared<PluginProcess> | undefined;
   #process: PluginProcess | undefined;
-  #starting: Promise<PluginProcess> | undefined;
-  #connecting: Promise<ClientProtocol> | undefined;
+  #connect: Shared<ClientProtocol> | undefined;
   #version: number | undefined;
   #killed: Promise<void> | undefined;
   #unmanage: (() => void) | undefined;
+  #identity: Identity | undefined;
 
   /**
    * @param options - see {@link ClientOptions}; checked at once (throws `invalid_argument`)
    */
   constructor(options: ClientOptions<P>) {
-    this.#sets = validateClientOptions(options);
-    this.#options = options;
-    this.#logger = options.logger ?? createTextLogger();
-    if (options.managed) {
+    this.#o = validateClientOptions(options);
+    if (this.#o.managed) {
       const self = this;
       this.#unmanage = manage({
         kill: () => self.kill(),
@@ -60,74 +67,87 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
    * Resolves with the plugin's address.
    */
   async start(options: AbortOptions = {}): Promise<PluginAddress> {
-    const { network, address } = (await this.#start(options)).handshake;
+    if (this.#killed) throw closedError();
+    const { network, address } = (await this.#started(options.signal)).handshake;
     return { network, address };
   }
 
-  #start(options: AbortOptions): Promise<PluginProcess> {
-    if (this.#killed) return Promise.reject(new PluginError('closed', 'this client was killed; create a new Client to start the plugin again'));
-    this.#starting ??= this.#launch(options).then(
-      (proc) => {
-        this.#process = proc;
-        return proc;
-      },
-      (err: unknown) => {
-        this.#starting = undefined;
-        throw PluginError.from(err);
-      },
-    );
-    return this.#starting;
+  #started(signal: AbortSignal | undefined): Promise<PluginProcess> {
+    if (!this.#launch) {
+      if (this.#killed) return Promise.reject(closedError());
+      const launching = share((s) => this.#run(s));
+      this.#launch = launching;
+      launching.result.then(
+        (proc) => {
+          this.#process = proc;
+        },
+        () => {
+          // A failed or abandoned launch can be tried again.
+          if (this.#launch === launching && !this.#killed) this.#launch = undefined;
+        },
+      );
+    }
+    return this.#launch.wait(signal, 'plugin launch');
   }
 
-  async #launch(options: AbortOptions): Promise<PluginProcess> {
-    throwIfAborted(options.signal, 'start');
-    const o = this.#options;
-    if (o.reattach) {
-      const proc = await reattach(o.reattach, { logger: this.#logger });
-      this.#version = o.reattach.protocolVersion;
+  async #run(signal: AbortSignal): Promise<PluginProcess> {
+    throwIfAborted(signal, 'plugin launch');
+    const o = this.#o;
+    try {
+      if (o.reattach) {
+        const proc = await reattach(o.reattach, { logger: o.logger, signal });
+        this.#version = o.reattach.protocolVersion;
+        return proc;
+      }
+      // A fresh AutoMTLS identity per launch, as go-plugin makes one per Start.
+      this.#identity = o.autoMTLS ? generateIdentity() : undefined;
+      const proc = await launch({ ...o.launch!, ...(this.#identity && { clientCert: this.#identity.certPem }), signal });
+      this.#version = proc.handshake.protocolVersion;
       return proc;
+    } catch (err) {
+      throw PluginError.from(err);
     }
-    const cmd = o.cmd!;
-    const proc = await launch({
-      command: cmd.command,
-      args: cmd.args ?? [],
-      ...(cmd.cwd !== undefined && { cwd: cmd.cwd }),
-      ...(cmd.env !== undefined && { env: cmd.env }),
-      handshake: o.handshake,
-      versions: [...this.#sets.keys()],
-      allowedProtocols: o.allowedProtocols ?? ['netrpc'],
-      startTimeout: o.startTimeout ?? 60_000,
-      logger: this.#logger,
-      ...(o.logLevel !== undefined && { logLevel: o.logLevel }),
-      ...(o.stderr !== undefined && { stderr: o.stderr }),
-      ...(o.skipHostEnv !== undefined && { skipHostEnv: o.skipHostEnv }),
-      ...(o.minPort !== undefined && { minPort: o.minPort }),
-      ...(o.maxPort !== undefined && { maxPort: o.maxPort }),
-      ...(o.unixSocketDir !== undefined && { unixSocketDir: o.unixSocketDir }),
-      ...(o.secureConfig !== undefined && { secureConfig: o.secureConfig }),
-      ...(options.signal !== undefined && { signal: options.signal }),
-    });
-    this.#version = proc.handshake.protocolVersion;
-    return proc;
+  }
+
+  /** TLS to the plugin: AutoMTLS pinned to the certificate it printed, the user's own TLS, or none. */
+  #transportTls(serverCert: string | undefined): TransportTls | undefined {
+    const o = this.#o;
+    if (o.tls) return userTls(o.tls);
+    if (!o.autoMTLS || !this.#identity) return undefined;
+    if (serverCert === undefined) {
+      throw new PluginError('handshake', 'autoMTLS is on but the plugin printed no certificate on its handshake line: it does not support AutoMTLS; turn autoMTLS off or update the plugin');
+    }
+    const der = decodeHandshakeCert(serverCert);
+    parseCertificate(der);
+    return mutualTls(this.#identity, der);
   }
 
   /** The RPC connection to the plugin (starting it first); go-plugin's `Client()`. Cached. */
   client(options: AbortOptions = {}): Promise<ClientProtocol> {
-    this.#connecting ??= this.#connectWithin(options).catch((err: unknown) => {
-      this.#connecting = undefined;
-      throw PluginError.from(err, 'unavailable');
-    });
-    return this.#connecting;
+    if (this.#killed) return Promise.reject(closedError());
+    return this.#connected(options.signal);
   }
 
-  /** Connects and pings within `connectTimeout`: a plugin that accepted the connection but never answers fails. */
-  async #connectWithin(options: AbortOptions): Promise<ClientProtocol> {
-    // The plugin's start has its own deadline (startTimeout).
-    await (this.#starting ?? this.#start(options));
-    const ms = this.#options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
-    const limit = deadline(options.signal, ms, `the plugin did not answer within connectTimeout (${ms} ms) after it started: it accepted the connection but never answered`);
+  #connected(signal: AbortSignal | undefined): Promise<ClientProtocol> {
+    if (!this.#connect) {
+      const connecting = share((s) => this.#dial(s));
+      this.#connect = connecting;
+      connecting.result.catch(() => {
+        if (this.#connect === connecting) this.#connect = undefined;
+      });
+    }
+    return this.#connect.wait(signal, 'connecting to the plugin');
+  }
+
+  async #dial(signal: AbortSignal): Promise<ClientProtocol> {
+    // A started plugin is connected even while it is being killed (kill() asks it to shut down over RPC).
+    const proc = await this.#started(signal);
+    // The start has its own deadline (startTimeout); connecting and a first ping get connectTimeout, so a plugin
+    // that accepted the connection but never answers fails instead of hanging.
+    const ms = this.#o.connectTimeout;
+    const limit = deadline(signal, ms, `the plugin did not answer within connectTimeout (${ms} ms) after it started: it accepted the connection but never answered`);
     try {
-      const rpc = await this.#connect({ signal: limit.signal });
+      const rpc = await this.#connectTo(proc, limit.signal);
       try {
         await rpc.ping({ signal: limit.signal });
       } catch (err) {
@@ -140,34 +160,38 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
     }
   }
 
-  async #connect(options: AbortOptions): Promise<ClientProtocol> {
-    // A started plugin is connected even while it is being killed (kill() asks it to shut down over RPC).
-    const proc = await (this.#starting ?? this.#start(options));
-    const plugins = this.#sets.get(this.#version ?? -1);
-    if (!plugins) throw new PluginError('incompatible_version', `no plugin set for negotiated version ${this.#version}`);
-    const o = this.#options;
-    const common = {
-      address: { network: proc.handshake.network, address: proc.handshake.address },
-      logger: this.#logger,
-      exited: proc.exited,
-      ...(o.syncStdout !== undefined && { syncStdout: o.syncStdout }),
-      ...(o.syncStderr !== undefined && { syncStderr: o.syncStderr }),
-      ...(o.callTimeout !== undefined && { callTimeout: o.callTimeout }),
-      ...(o.livenessInterval !== undefined && { livenessInterval: o.livenessInterval }),
-      ...(o.livenessTimeout !== undefined && { livenessTimeout: o.livenessTimeout }),
-      ...(options.signal !== undefined && { signal: options.signal }),
-    };
-    const protocol: ProtocolName = proc.handshake.protocol;
-    return protocol === 'grpc' ? connectGrpc({ ...common, plugins }) : connectNetRpc({ ...common, plugins });
+  async #connectTo(proc: PluginProcess, signal: AbortSignal): Promise<ClientProtocol> {
+    const plugins = this.#o.sets.get(this.#version ?? -1);
+    if (!plugins) throw new PluginError('incompatible_version', `no plugin set for negotiated version ${String(this.#version)}`);
+    const tls = this.#transportTls(proc.handshake.serverCert);
+    const transport = await transportFor(proc.handshake.protocol);
+    try {
+      return await transport.connect({
+        address: { network: proc.handshake.network, address: proc.handshake.address },
+        plugins,
+        logger: this.#o.logger,
+        exited: proc.exited,
+        syncStdout: this.#o.syncStdout,
+        syncStderr: this.#o.syncStderr,
+        // The launch refused a gRPC plugin that did not announce multiplexing when it was asked for.
+        multiplex: this.#o.grpcBrokerMultiplex && proc.handshake.muxSupported === true,
+        ...(tls && { tls }),
+        ...this.#o.calls,
+        signal,
+      });
+    } catch (err) {
+      throw PluginError.from(err, 'unavailable');
+    }
   }
 
   /**
    * Returns the named plugin's client object, implementing the plugin's interface.
    * @param name - a key of the negotiated plugin set
+   * @param options - `signal` ends this call's wait (and the launch, when no other caller waits for it)
    */
   async dispense<K extends keyof P & string>(name: K, options: AbortOptions = {}): Promise<ClientOf<P[K]>> {
     const rpc = await this.client(options);
-    const ms = this.#options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+    const ms = this.#o.connectTimeout;
     const limit = deadline(options.signal, ms, `the plugin did not dispense ${name} within connectTimeout (${ms} ms)`);
     try {
       return (await rpc.dispense(name, { signal: limit.signal })) as ClientOf<P[K]>;
@@ -183,7 +207,8 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
 
   /**
    * Asks the plugin to exit (Shutdown / Control.Quit), waits 2 s, then kills it; idempotent. Resolves when the
-   * process is gone and every socket, pipe and timer is released.
+   * process is gone and every socket, pipe and timer is released. After {@link Client.abort}, resolves once the
+   * aborted process is gone.
    */
   kill(): Promise<void> {
     this.#killed ??= this.#kill();
@@ -192,24 +217,39 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
 
   async #kill(): Promise<void> {
     this.#unmanage?.();
-    const proc = await this.#starting?.catch(() => undefined);
+    const proc = await this.#launch?.result.catch(() => undefined);
     if (!proc) return;
     const graceful = async (): Promise<boolean> => {
       // go-plugin connects if it never did, so that even an unused plugin gets a chance to shut down cleanly.
-      const rpc = await (this.#connecting ?? this.client({ signal: AbortSignal.timeout(2000) })).catch(() => undefined);
+      const rpc = await this.#connected(AbortSignal.timeout(2000)).catch(() => undefined);
       return rpc ? rpc.close() : false;
     };
     await proc.kill(graceful);
-    const rpc = await this.#connecting?.catch(() => undefined);
+    const rpc = await this.#connect?.result.catch(() => undefined);
     rpc?.abort(new PluginError('closed', 'the plugin was killed'));
   }
 
-  /** Kills the plugin at once (SIGKILL), without asking it to shut down. */
+  /**
+   * Kills the plugin at once (SIGKILL), without asking it to shut down, even while it is still starting: no
+   * process remains. Pending and later calls reject. `kill()` afterwards resolves when the process is gone.
+   * @param reason - what pending calls reject with (as a `PluginError`)
+   */
   abort(reason?: unknown): void {
     this.#unmanage?.();
-    this.#killed ??= Promise.resolve();
-    void this.#connecting?.then((rpc) => rpc.abort(reason), () => {});
-    this.#process?.abort(reason);
+    const err = reason === undefined ? new PluginError('aborted', 'the plugin client was aborted') : PluginError.from(reason, 'aborted');
+    const launching = this.#launch;
+    const connecting = this.#connect;
+    launching?.abort(err);
+    connecting?.abort(err);
+    void connecting?.result.then((rpc) => rpc.abort(err), () => {});
+    // A launch that finished before it saw the abort still hands over its process: kill that one too.
+    const stopped = (async () => {
+      const proc = await launching?.result.catch(() => undefined);
+      if (!proc) return;
+      proc.abort(err);
+      await proc.kill();
+    })();
+    this.#killed ??= stopped;
   }
 
   /** Same as {@link Client.kill}. */

@@ -1,45 +1,101 @@
-import type { Channel, Server } from '@grpc/grpc-js';
-import type { MuxBroker } from '@plugwire/broker';
-import { PluginError } from '@plugwire/core';
-import type { GrpcBroker } from '@plugwire/grpc-transport';
-import type { NetRpcService, RpcClient } from '@plugwire/netrpc-transport';
+// A plugin defined once, without an implementation: host and plugin import the same definition; the plugin process
+// binds an implementation with `implement()`. Only types come from the transports here, so importing this file
+// (and the package root) loads neither grpc-js nor the netrpc stack.
+import { PluginError, type Logger, type ProtocolName } from '@plugwire/core';
+import type { GrpcHalves } from './grpc/types.js';
+import type { NetRpcHalves } from './netrpc/types.js';
 
-/**
- * One plugin, defined once for both sides and both protocols: the plugin process uses the server halves, the host
- * the client halves, which return an object implementing `T` (the user's interface). Give the gRPC pair, the
- * netrpc pair, or both.
- */
-export interface PluginDefinition<T> {
-  /** Plugin side, gRPC: registers the implementation's services on `server`. */
-  readonly grpcServer?: (broker: GrpcBroker, server: Server) => void | Promise<void>;
-  /** Host side, gRPC: returns the object the host calls, built on `channel` (see `clientOn`). */
-  readonly grpcClient?: (broker: GrpcBroker, channel: Channel, signal: AbortSignal) => T | Promise<T>;
-  /** Plugin side, netrpc: returns the service served as `Plugin`. */
-  readonly server?: (broker: MuxBroker) => NetRpcService | Promise<NetRpcService>;
-  /** Host side, netrpc: returns the object the host calls, built on the net/rpc client. */
-  readonly client?: (broker: MuxBroker, client: RpcClient) => T | Promise<T>;
+/** The halves of a plugin for each protocol it speaks; give `grpc`, `netrpc`, or both. */
+export interface PluginHalves<T> {
+  /** How the plugin speaks go-plugin's gRPC protocol. */
+  readonly grpc?: GrpcHalves<T>;
+  /** How the plugin speaks go-plugin's netrpc protocol (Go net/rpc with gob). */
+  readonly netrpc?: NetRpcHalves<T>;
 }
 
-/** Plugins by the name the host dispenses them with. */
+/** What `serve()` hands an implementation factory (see {@link PluginDefinition.implement}). */
+export interface PluginContext {
+  /** The plugin's logger: hclog JSON lines on stderr, at the level the host asked for; the host mirrors them. */
+  readonly logger: Logger;
+}
+
+/** Builds a plugin's implementation once `serve()` knows its context (its logger). */
+export type ImplementationFactory<T> = (context: PluginContext) => T | Promise<T>;
+
+/** A plugin definition bound to its implementation, what the plugin process passes to `serve({ plugins })`. */
+export interface ImplementedPlugin<T> {
+  /** The definition. */
+  readonly definition: PluginDefinition<T>;
+  /** Makes the implementation. */
+  readonly create: ImplementationFactory<T>;
+}
+
+/**
+ * One plugin, defined once for both sides and both protocols (go-plugin's `Plugin` / `GRPCPlugin`): the host
+ * dispenses an object implementing `T` from the client halves; the plugin process serves an implementation of `T`
+ * through the server halves.
+ * @typeParam T - the interface host and plugin share
+ */
+export interface PluginDefinition<T> extends PluginHalves<T> {
+  /** The protocols for which both halves are present. */
+  readonly protocols: readonly ProtocolName[];
+  /**
+   * Binds the implementation the plugin process serves. Give the object itself, or a function that receives the
+   * plugin's {@link PluginContext} (its logger) and returns it. (A `T` that is itself a function must be given
+   * through such a factory.)
+   * @param implementation - the implementation, or a factory of it
+   */
+  implement(implementation: T | ImplementationFactory<T>): ImplementedPlugin<T>;
+}
+
+/** Plugins by the name the host dispenses them with (host side). */
 export type PluginSet = Readonly<Record<string, PluginDefinition<unknown>>>;
+
+/** Implemented plugins by name (plugin side). */
+export type ImplementedPluginSet = Readonly<Record<string, ImplementedPlugin<unknown>>>;
 
 /** The interface a plugin definition gives the host. */
 export type ClientOf<D> = D extends PluginDefinition<infer T> ? T : never;
 
-/**
- * Defines a plugin for both sides. Checks that at least one protocol has both halves.
- * @param definition - the server and client halves for gRPC and/or netrpc
- */
-export function definePlugin<T>(definition: PluginDefinition<T>): PluginDefinition<T> {
-  const grpc = definition.grpcServer !== undefined || definition.grpcClient !== undefined;
-  const netrpc = definition.server !== undefined || definition.client !== undefined;
-  if (!grpc && !netrpc) {
-    throw new PluginError('invalid_argument', 'definePlugin needs grpcServer/grpcClient (gRPC) or server/client (netrpc)');
-  }
-  return Object.freeze({ ...definition });
+function complete(half: { server?: unknown; client?: unknown } | undefined): boolean {
+  return typeof half?.server === 'function' && typeof half.client === 'function';
 }
 
-/** Whether the definition can be served over gRPC. */
-export function supportsGrpc(definition: PluginDefinition<unknown> | undefined): boolean {
-  return typeof definition?.grpcServer === 'function';
+/**
+ * Defines a plugin for both sides, without an implementation.
+ * ```ts
+ * const greeter = definePlugin<Greeter>({ netrpc: { server: (impl) => GreeterRpc.implement({ Greet: (n) => impl.greet(n) }),
+ *   client: (conn) => { const c = conn.client(GreeterRpc); return { greet: (n, o) => c.Greet(n, o) }; } } });
+ * ```
+ * @param halves - the server and client halves for gRPC and/or netrpc; each protocol given needs both
+ * @throws PluginError `invalid_argument` when no protocol is given, or one lacks a half
+ */
+export function definePlugin<T>(halves: PluginHalves<T>): PluginDefinition<T> {
+  if (typeof halves !== 'object' || halves === null) throw new PluginError('invalid_argument', 'definePlugin() needs { grpc, netrpc } halves');
+  const protocols: ProtocolName[] = [];
+  for (const name of ['grpc', 'netrpc'] as const) {
+    const half = halves[name];
+    if (half === undefined) continue;
+    if (!complete(half)) {
+      throw new PluginError('invalid_argument', `definePlugin(): ${name} needs both a server(impl, ...) and a client(conn) function`);
+    }
+    protocols.push(name);
+  }
+  if (protocols.length === 0) {
+    throw new PluginError('invalid_argument', 'definePlugin() needs grpc: { server, client } or netrpc: { server, client } (or both)');
+  }
+  const definition: PluginDefinition<T> = Object.freeze({
+    grpc: halves.grpc,
+    netrpc: halves.netrpc,
+    protocols: Object.freeze(protocols),
+    implement(implementation: T | ImplementationFactory<T>): ImplementedPlugin<T> {
+      if (implementation === undefined || implementation === null) {
+        throw new PluginError('invalid_argument', 'implement() needs the implementation (or a function returning it)');
+      }
+      const create: ImplementationFactory<T> =
+        typeof implementation === 'function' ? (implementation as ImplementationFactory<T>) : () => implementation;
+      return Object.freeze({ definition, create });
+    },
+  });
+  return definition;
 }

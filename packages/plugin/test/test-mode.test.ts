@@ -1,15 +1,20 @@
 // serve() in test mode (go-plugin's ServeTestConfig) with a host reattaching in the same process.
 import { describe, expect, it } from 'vitest';
-import { Client, definePlugin, gob, method, serve, silentLogger, type ReattachConfig } from '../src/index.js';
+import { Client, definePlugin, serve, silentLogger, type ReattachConfig } from '../src/index.js';
+import { gob, method, service } from '../src/netrpc.js';
 
 interface Greeter {
   greet(name: string): Promise<string>;
 }
 
+const GreeterRpc = service('Plugin', { Greet: method(gob.string, gob.string) });
 const greeter = definePlugin<Greeter>({
-  server: () => ({ Greet: method(gob.string, gob.string, (name) => `hello, ${name}`) }),
-  client: (_broker, rpc) => ({ greet: (name) => rpc.call('Plugin.Greet', gob.value(gob.string, name), { reply: gob.string }) }),
+  netrpc: {
+    server: (impl) => GreeterRpc.implement({ Greet: (name) => impl.greet(name) }),
+    client: (conn) => ({ greet: (name) => conn.client(GreeterRpc).Greet(name) }),
+  },
 });
+const greeterImpl = greeter.implement({ greet: async (name) => `hello, ${name}` });
 const handshake = { protocolVersion: 3, magicCookieKey: 'TEST_MODE', magicCookieValue: 'yes' };
 
 describe('serve() test mode', () => {
@@ -18,7 +23,7 @@ describe('serve() test mode', () => {
     let config: ReattachConfig | undefined;
     const served = serve({
       handshake,
-      plugins: { greeter },
+      plugins: { greeter: greeterImpl },
       logger: silentLogger,
       test: { signal: controller.signal, onReattachConfig: (c) => (config = c) },
     });
@@ -37,7 +42,7 @@ describe('serve() test mode', () => {
   it('stops when its signal is aborted', async () => {
     const controller = new AbortController();
     let config: ReattachConfig | undefined;
-    const served = serve({ handshake, plugins: { greeter }, logger: silentLogger, test: { signal: controller.signal, onReattachConfig: (c) => (config = c) } });
+    const served = serve({ handshake, plugins: { greeter: greeterImpl }, logger: silentLogger, test: { signal: controller.signal, onReattachConfig: (c) => (config = c) } });
     await expect.poll(() => config).toBeDefined();
     controller.abort();
     await expect(served).resolves.toBeUndefined();

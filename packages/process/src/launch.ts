@@ -16,7 +16,7 @@ import {
 import type { Handshake } from '@plugwire/handshake';
 import { mirrorStderr } from '@plugwire/logging';
 import type { StderrMirror } from '@plugwire/logging';
-import { verifyChecksum } from './checksum.js';
+import { prepareVerifiedLaunch, verifyChecksum, type PreparedLaunch } from '@plugwire/trust';
 import { pluginFileNotes, resolveCommand } from './diagnose.js';
 import { createPluginProcess } from './handle.js';
 import { safeLog } from './log.js';
@@ -247,14 +247,28 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
     }
     await verifyChecksum(file, o.secureConfig, o.signal ? { signal: o.signal } : {});
   }
+  // Signed plugins run from private copies of the checked files, so what runs is what was checked.
+  let prepared: PreparedLaunch | undefined;
+  if (o.verify !== undefined) {
+    prepared = await prepareVerifiedLaunch({
+      command: o.command,
+      args: o.args ?? [],
+      verify: o.verify,
+      ...(o.cwd !== undefined && { cwd: o.cwd }),
+      ...(o.version !== undefined && { version: o.version }),
+      ...(o.signal !== undefined && { signal: o.signal }),
+    });
+    safeLog(o.logger, 'debug', { plugin: name, version: prepared.manifest.version, dir: prepared.dir }, 'plugin signature verified');
+  }
 
   let child: ChildProcess;
   try {
-    const plan = planSpawn(o.command, o.args ?? [], o.cwd, env.PATH, o.dieWithHost !== false);
+    const plan = planSpawn(prepared?.command ?? o.command, prepared?.args ?? o.args ?? [], o.cwd, env.PATH, o.dieWithHost !== false);
     // Its own session: kill() reaches the whole tree through the group, and a plugin reading the host's terminal
     // is not stopped by SIGTTIN as a background process group of the host's session would be.
     child = spawn(plan.command, [...plan.args], { cwd: o.cwd, env, stdio: ['inherit', 'pipe', 'pipe'], detached: OWN_PROCESS_GROUP });
   } catch (err) {
+    await prepared?.close();
     throw spawnError(err, o, env);
   }
   const stdout = child.stdout as Readable;
@@ -264,6 +278,7 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
     await Promise.all([closeStream(stdout), closeStream(stderr)]);
     await nextLoopTurn();
     await nextLoopTurn();
+    await prepared?.close();
     throw spawnError(err, o, env);
   }
   const pid = child.pid;
@@ -286,6 +301,7 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
     child.once('exit', (code, signal) => {
       const info: ProcessExit = { code, signal };
       exitSeen = info;
+      void prepared?.close();
       // Whatever the plugin started dies with it, and a socket it could not remove (SIGKILL) goes too.
       signalGroup(pid, 'SIGKILL');
       if (socketPath !== undefined) removeStaleSocket(socketPath);
@@ -312,6 +328,7 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
   const release = (): Promise<void> => {
     released ??= (async () => {
       await exit;
+      await prepared?.close();
       await Promise.all([closeStream(stdout), closeStream(stderr)]);
       await mirror.done;
       // libuv frees the process handle in the close phase after the exit; two turns of the loop pass it, so

@@ -1,6 +1,6 @@
 import { PluginError } from '@plugwire/core';
 import type { AbortOptions, HandshakeConfig, LogLevel, Logger, ProtocolName } from '@plugwire/core';
-import type { SecureConfig } from './checksum.js';
+import type { SecureConfig, VerifyOptions } from '@plugwire/trust';
 import { DEFAULT_MAX_LINES_BEFORE_HANDSHAKE } from './noise.js';
 
 /** Options of {@link launch}. */
@@ -64,6 +64,13 @@ export interface LaunchOptions extends AbortOptions {
   dieWithHost?: boolean;
   /** Verify the plugin binary's checksum before running it (go-plugin's `SecureConfig`). @default no check */
   secureConfig?: SecureConfig;
+  /**
+   * Refuse to run the plugin unless its manifest is signed by one of these keys and every file it lists matches;
+   * the plugin then runs from private copies of the checked files (see `@plugwire/trust`). @default no check
+   */
+  verify?: VerifyOptions;
+  /** Accepted plugin versions, an npm semver range checked against the signed manifest (needs `verify`). @default any */
+  version?: string;
 }
 
 /** Defaults of {@link LaunchOptions}. */
@@ -116,6 +123,12 @@ export function validateLaunchOptions(options: LaunchOptions): ValidLaunchOption
   }
   if (typeof options.logger !== 'object' || options.logger === null) {
     throw new PluginError('invalid_argument', 'logger is required (console works)');
+  }
+  if (options.version !== undefined && options.verify === undefined) {
+    throw new PluginError('invalid_argument', 'version needs verify: the plugin declares its version in its signed manifest');
+  }
+  if (options.verify !== undefined && (!Array.isArray(options.verify.publicKeys) || options.verify.publicKeys.length === 0)) {
+    throw new PluginError('invalid_argument', 'verify.publicKeys must list at least one trusted public key');
   }
   return {
     ...options,

@@ -1,6 +1,7 @@
 // How a plugin is tied to its host: its own session (so its whole process tree can be signalled at once) and, on
 // Linux, the parent-death signal (so it dies with the host even when the host is SIGKILLed).
-import { constants, accessSync, existsSync, lstatSync, statSync, unlinkSync } from 'node:fs';
+import { constants, accessSync, existsSync, lstatSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { resolveCommand } from './diagnose.js';
 
 const SETPRIV_PATHS = ['/usr/bin/setpriv', '/bin/setpriv'];
@@ -79,5 +80,15 @@ export function removeStaleSocket(path: string): void {
     if (lstatSync(path).isSocket()) unlinkSync(path);
   } catch {
     // already gone, or not ours to remove
+  }
+  // A plugwire plugin keeps its socket in a private directory `plugin-XXXXXX` (@plugwire/net): remove it when it is
+  // left empty (rmdir refuses a directory with anything in it).
+  const dir = dirname(path);
+  if (/^plugin-[A-Za-z0-9]{6}$/.test(basename(dir))) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // not empty, already gone, or not ours
+    }
   }
 }

@@ -1,5 +1,6 @@
 // exbench measures a go-plugin (v1.0.1) Go host against a kv plugin, the same way bench/grpc.bench.ts measures
 // plugwire: exbench <grpc|netrpc> <runs> <plugin command> [args...]. Prints one JSON object on stdout.
+// EXBENCH_AUTOMTLS=1 turns on AutoMTLS.
 package main
 
 import (
@@ -26,6 +27,7 @@ func launch(proto string, command []string) (*plugin.Client, exshared.KV, error)
 		Cmd:              exec.Command(command[0], command[1:]...),
 		AllowedProtocols: []plugin.Protocol{plugin.Protocol(proto)},
 		Logger:           hclog.New(&hclog.LoggerOptions{Output: ioutil.Discard, Level: hclog.Error}),
+		AutoMTLS:         os.Getenv("EXBENCH_AUTOMTLS") != "",
 	})
 	rpc, err := client.Client()
 	if err != nil {

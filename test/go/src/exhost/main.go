@@ -1,8 +1,10 @@
 // exhost is a Go go-plugin (v1.0.1) host for the interop tests:
-//   exhost <kv|counter> <grpc|netrpc> <plugin command> [args...]
+//
+//	exhost <kv|counter> <grpc|netrpc> <plugin command> [args...]
+//
 // It launches the plugin, dispenses, exercises it, kills it, and prints one JSON line per step on stdout.
 // Its go-plugin logger writes hclog JSON at debug to stderr (where "plugin process exited" tells the exit status).
-// EXHOST_VERSIONS (e.g. "2,3") makes it offer only those protocol versions, and EXHOST_COOKIE sets another
+// EXHOST_AUTOMTLS=1 sets AutoMTLS: true. EXHOST_VERSIONS (e.g. "2,3") makes it offer only those protocol versions, and EXHOST_COOKIE sets another
 // cookie value, for the mismatch tests. EXHOST_PRINT=1 makes kv.Put("print", "hello"), after which a plugin that
 // syncs stdio has its "stdout: hello" on this host's stdout and "stderr: hello" on its stderr.
 package main
@@ -55,6 +57,7 @@ func main() {
 		SyncStdout:       os.Stdout,
 		SyncStderr:       os.Stderr,
 	}
+	config.AutoMTLS = os.Getenv("EXHOST_AUTOMTLS") != ""
 	if v := os.Getenv("EXHOST_VERSIONS"); v != "" {
 		config.VersionedPlugins = map[int]plugin.PluginSet{}
 		for _, s := range strings.Split(v, ",") {

@@ -1,0 +1,43 @@
+// Entry points load only what is used: a netrpc-only host and plugin never load grpc-js or protobuf code; a plugin
+// whose definition has gRPC halves does (the control that shows the check can fail).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dist } from './support.js';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+const dir = mkdtempSync(join(tmpdir(), 'plugwire-modules-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const grpcCode = (urls: string[]) => urls.filter((u) => /@grpc\/|@bufbuild\/protobuf|grpc-transport|\/gen\//.test(u));
+
+/** Runs the netrpc-only host against `plugin`; returns the modules host and plugin resolved. */
+function run(plugin: string, name: string): { host: string[]; plugin: string[]; output: string } {
+  const hostFile = join(dir, `${name}-host.txt`);
+  const pluginFile = join(dir, `${name}-plugin.txt`);
+  const output = execFileSync(process.execPath, ['--import', join(fixtures, 'record-modules.mjs'), join(fixtures, 'netrpc-host.mjs'), join(dist, 'kv', plugin), pluginFile], {
+    env: { ...process.env, PLUGWIRE_MODULES_FILE: hostFile },
+    timeout: 60_000,
+  }).toString();
+  const read = (f: string) => readFileSync(f, 'utf8').split('\n').filter(Boolean);
+  return { host: read(hostFile), plugin: read(pluginFile), output };
+}
+
+describe('entry points', () => {
+  it('a netrpc-only host and plugin load neither grpc-js nor protobuf code', () => {
+    const { host, plugin, output } = run('plugin-netrpc-only.js', 'only');
+    expect(output).toBe('v over netrpc\n');
+    expect(host.some((u) => u.includes('netrpc-transport'))).toBe(true);
+    expect(plugin.some((u) => u.includes('netrpc-transport'))).toBe(true);
+    expect(grpcCode(host)).toEqual([]);
+    expect(grpcCode(plugin)).toEqual([]);
+  });
+
+  it('a plugin whose definition has gRPC halves loads them (the check sees grpc-js when it is there)', () => {
+    const { plugin, output } = run('plugin-netrpc.js', 'full');
+    expect(output).toBe('v over netrpc\n');
+    expect(grpcCode(plugin).some((u) => u.includes('@grpc/grpc-js'))).toBe(true);
+  });
+});

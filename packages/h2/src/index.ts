@@ -1,0 +1,16 @@
+export { H2Connection, H2Stream, createH2Client } from './connection.js';
+export type { StreamFailure, StreamHandler } from './connection.js';
+export { validateH2ClientOptions } from './options.js';
+export type { H2ClientOptions, ResolvedH2ClientOptions } from './options.js';
+export { GrpcCall, startCall, timeoutHeader } from './grpc-call.js';
+export type { GrpcCallListener, GrpcCallOptions } from './grpc-call.js';
+export { createCaller } from './grpc-client.js';
+export type { CallOptions, GrpcCaller, MethodDefinition } from './grpc-client.js';
+export { Status, statusError, statusFromHttp, statusFromReset } from './status.js';
+export type { GrpcStatus } from './status.js';
+export type { HeaderField } from './hpack/dynamic-table.js';
+export { HpackDecoder } from './hpack/decoder.js';
+export type { DecodedBlock } from './hpack/decoder.js';
+export { HpackEncoder } from './hpack/encoder.js';
+export { FrameError, FrameReader, PREFACE } from './frame.js';
+export type { Frame } from './frame.js';

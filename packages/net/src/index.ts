@@ -1,0 +1,14 @@
+export { parseAddress, socketTarget, grpcTarget } from './address.js';
+export type { SocketTarget } from './address.js';
+export { dial } from './dial.js';
+export { listen } from './listen.js';
+export type { ListenOptions } from './listen.js';
+export { listenUnix } from './unix.js';
+export type { UnixListenOptions } from './unix.js';
+export { listenTcp, portFromEnv } from './tcp.js';
+export { resolveGroup } from './group.js';
+export { generateIdentity } from './cert.js';
+export type { Identity } from './cert.js';
+export { derToPem, pemToDer, encodeHandshakeCert, decodeHandshakeCert } from './pem.js';
+export { mutualTls, userTls, parseCertificate, clientOptions, secureClientSocket, secureServerSocket, dialTls } from './tls.js';
+export type { TransportTls, TlsSettings } from './tls.js';

@@ -1,0 +1,19 @@
+// `@plugwire/plugin/grpc`: what gRPC halves are written with. Importing it loads grpc-js.
+export { client } from './grpc/client.js';
+export type { ClientOptions } from './grpc/client.js';
+export { implement, partial } from './grpc/implement.js';
+export type {
+  GrpcConnection,
+  GrpcHalves,
+  HandlerContext,
+  MessageSource,
+  MethodLike,
+  PromiseClient,
+  RequestOf,
+  ResponseOf,
+  ServiceHandlers,
+  ServiceImplementation,
+  ServiceLike,
+  ServiceOf,
+} from './grpc/types.js';
+export type { GrpcBroker } from '@plugwire/grpc-transport';

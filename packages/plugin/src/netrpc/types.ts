@@ -1,0 +1,80 @@
+// Types of the netrpc halves and typed net/rpc service descriptions. Type-only: importing it loads nothing.
+import type { AbortOptions } from '@plugwire/core';
+import type { MuxBroker } from '@plugwire/broker';
+import type { GobType } from '@plugwire/gob';
+import type { MethodContext, NetRpcService, RpcClient } from '@plugwire/netrpc-transport';
+
+/** One net/rpc method's Go types: `func (s *T) Name(arg A, reply *R) error`. */
+export interface MethodType<A, R> {
+  /** Go type of the argument. */
+  readonly arg: GobType<A>;
+  /** Go type of the reply. */
+  readonly reply: GobType<R>;
+}
+
+/** Method types by Go name (exported, so capitalised). */
+export type MethodTypes = Readonly<Record<string, MethodType<unknown, unknown>>>;
+
+/** The argument type of a method type. */
+export type ArgOf<M> = M extends MethodType<infer A, unknown> ? A : never;
+/** The reply type of a method type. */
+export type ReplyOf<M> = M extends MethodType<unknown, infer R> ? R : never;
+
+/** Server handlers of a described service: one per method, `(arg, context) => reply`. */
+export type MethodHandlers<M> = {
+  readonly [K in keyof M]: (arg: ArgOf<M[K]>, context: MethodContext) => ReplyOf<M[K]> | Promise<ReplyOf<M[K]>>;
+};
+
+/** A typed client of a described service: `Get(arg, { signal })` calls `Plugin.Get`. */
+export type TypedRpcClient<M> = {
+  readonly [K in keyof M]: (arg: ArgOf<M[K]>, options?: AbortOptions) => Promise<ReplyOf<M[K]>>;
+};
+
+/** A net/rpc service described once: both its server handlers and its typed client derive from it. */
+export interface ServiceDescription<M extends MethodTypes> {
+  /** The Go service name calls are addressed to (`Plugin` for go-plugin's dispensed plugins and callbacks). */
+  readonly name: string;
+  /** The methods' Go types. */
+  readonly methods: M;
+  /**
+   * The service to serve, from one handler per method.
+   * @param handlers - the handlers, typed from the description
+   */
+  implement(handlers: MethodHandlers<M>): NetRpcService;
+  /**
+   * A typed client calling `name.Method` on `rpc`.
+   * @param rpc - a net/rpc client (the dispensed connection, or one from `dial(broker, id)`)
+   */
+  client(rpc: RpcClient): TypedRpcClient<M>;
+}
+
+/** What the netrpc client half gets: the dispensed connection to the plugin. */
+export interface NetRpcConnection {
+  /** The net/rpc client of this dispensed plugin (calls `Plugin.*`). */
+  readonly rpc: RpcClient;
+  /** go-plugin's `MuxBroker`: extra connections in either direction (callbacks). */
+  readonly broker: MuxBroker;
+  /**
+   * A typed client of `service` on this connection.
+   * @param service - from `service(name, methods)`
+   */
+  client<M extends MethodTypes>(service: ServiceDescription<M>): TypedRpcClient<M>;
+}
+
+/**
+ * The netrpc halves of a plugin definition; go-plugin's `Plugin` (`Server` / `Client`).
+ * @typeParam T - the interface host and plugin share
+ */
+export interface NetRpcHalves<T> {
+  /**
+   * Plugin side: the service served as `Plugin` for each dispense (from `Service.implement(handlers)`).
+   * @param impl - the implementation bound with `definition.implement()`
+   * @param broker - extra connections to the host (callbacks)
+   */
+  server(impl: T, broker: MuxBroker): NetRpcService | Promise<NetRpcService>;
+  /**
+   * Host side: the object `dispense()` returns, implementing `T` over the connection.
+   * @param conn - the net/rpc client, the broker and the typed-client helper
+   */
+  client(conn: NetRpcConnection): T | Promise<T>;
+}

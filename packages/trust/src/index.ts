@@ -1,0 +1,11 @@
+export { verifyChecksum } from './checksum.js';
+export type { SecureConfig } from './checksum.js';
+export { generateKeyPair, publicKeyOf, signBytes, verifyBytes, privateKeyObject, publicKeyObject } from './keys.js';
+export type { KeyPair } from './keys.js';
+export { createManifest, parseManifest, readManifest, writeManifest, sha256File, MANIFEST_FORMAT } from './manifest.js';
+export type { Manifest, CreateManifestOptions } from './manifest.js';
+export { signManifest, verifyManifest, signaturePath } from './signature.js';
+export type { SignatureFile, VerifiedManifest } from './signature.js';
+export { checkVersion } from './version.js';
+export { prepareVerifiedLaunch } from './prepare.js';
+export type { VerifyOptions, PrepareOptions, PreparedLaunch } from './prepare.js';

@@ -1,0 +1,3 @@
+module exbench
+
+go 1.21

@@ -1,0 +1,3 @@
+module exproto
+
+go 1.21

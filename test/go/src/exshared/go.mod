@@ -1,0 +1,3 @@
+module exshared
+
+go 1.21
