@@ -4,7 +4,7 @@
 // Every host and plugin is its own process. The Python hosts time themselves (test/real/python/*_kv.py).
 import { join } from 'node:path';
 import { Client, silentLogger } from '@plugwire/plugin';
-import { handshake, kvPlugin, type KV } from '../examples/src/kv/shared.js';
+import { handshake, kv as kvPlugin, type KV } from '../examples/src/kv/definition.js';
 import { runCommand } from '../examples/test/support.js';
 import { ensureVenv, repoRoot, type Venv } from '../test/real/setup.js';
 import type { BenchSection } from './types.js';
@@ -35,7 +35,7 @@ async function pythonHost(venv: Venv, script: string, plugin: readonly string[])
 }
 
 async function tsHost(command: string, args: readonly string[], env: Record<string, string>): Promise<Figures> {
-  const client = new Client({ handshake, plugins: { kv: kvPlugin() }, allowedProtocols: ['grpc'], cmd: { command, args, env }, logger: silentLogger });
+  const client = new Client({ handshake, plugins: { kv: kvPlugin }, allowedProtocols: ['grpc'], cmd: { command, args, env }, logger: silentLogger });
   try {
     const start = performance.now();
     const kv: KV = await client.dispense('kv');

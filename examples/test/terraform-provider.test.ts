@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from '@plugwire/plugin';
-import { fromDynamic, handshake, providerPlugin, toDynamic, Unknown, type CtyValue, type Provider } from '../src/terraform/protocol.js';
+import { fromDynamic, handshake, provider as providerPlugin, toDynamic, Unknown, type CtyValue, type Provider } from '../src/terraform/protocol.js';
 import { alive, nodePlugin } from './support.js';
 
 describe('TypeScript Terraform provider (plugwire_file) under a plugwire host, tfplugin5', () => {
@@ -20,7 +20,7 @@ describe('TypeScript Terraform provider (plugwire_file) under a plugwire host, t
     const path = join(dir, 'out.txt');
     const client = new Client({
       handshake,
-      versionedPlugins: { 5: { provider: providerPlugin() } },
+      versionedPlugins: { 5: { provider: providerPlugin } },
       allowedProtocols: ['grpc'],
       cmd: nodePlugin('terraform/provider.js'),
     });

@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@plugwire/plugin';
-import { kvPlugin, handshake, type KV } from '../../examples/src/kv/shared.js';
+import { kv as kvPlugin, handshake, type KV } from '../../examples/src/kv/definition.js';
 import { alive, nodePlugin, recordingLogger, runCommand } from '../../examples/test/support.js';
 import { ensureVenv, findPython, repoRoot, skipUnlessAvailable, type Venv } from './setup.js';
 
@@ -73,7 +73,7 @@ describe.skipIf(skip)('Python ports of go-plugin ↔ plugwire (gRPC, kv)', () =>
         const logger = recordingLogger();
         const client = new Client({
           handshake,
-          plugins: { kv: kvPlugin() },
+          plugins: { kv: kvPlugin },
           allowedProtocols: ['grpc'],
           cmd: { command: venv.python, args: [script(port.script), 'plugin'], env: { PYTHONPATH: venv.gen } },
           logger,

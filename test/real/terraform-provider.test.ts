@@ -2,7 +2,7 @@
 // Go module proxy) through what Terraform runs for one managed resource, over plugin protocol 5.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@plugwire/plugin';
-import { fromDynamic, handshake, provider, toDynamic, Unknown, type CtyValue, type Provider } from '../../examples/src/terraform/protocol.js';
+import { fromDynamic, handshake, provider as providerPlugin, toDynamic, Unknown, type CtyValue, type Provider } from '../../examples/src/terraform/protocol.js';
 import type { Schema_Block } from '../../examples/src/gen/tfplugin5/tfplugin5.js';
 import { processAlive as alive, recordingLogger } from '@plugwire/plugin/testing';
 import { ensureTimeProvider, findModuleGo, skipUnlessAvailable, TIME_PROVIDER } from './setup.js';
@@ -27,7 +27,7 @@ describe.skipIf(skip)(`TypeScript host → ${TIME_PROVIDER.module}@${TIME_PROVID
     binary = await ensureTimeProvider();
   }, 30 * 60_000);
 
-  const clients: Client<{ provider: typeof provider }>[] = [];
+  const clients: Client<{ provider: typeof providerPlugin }>[] = [];
   afterAll(async () => {
     for (const c of clients) await c.kill();
   });
@@ -36,7 +36,7 @@ describe.skipIf(skip)(`TypeScript host → ${TIME_PROVIDER.module}@${TIME_PROVID
     const logger = recordingLogger();
     const client = new Client({
       handshake,
-      versionedPlugins: { 5: { provider } },
+      versionedPlugins: { 5: { provider: providerPlugin } },
       allowedProtocols: ['grpc'],
       cmd: { command: binary, env: { TF_LOG: 'trace' } },
       logger,

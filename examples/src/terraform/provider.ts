@@ -4,7 +4,7 @@
 //   node examples/dist/terraform/provider.js --debug   started by you; prints TF_REATTACH_PROVIDERS for tofu
 import { serve } from '@plugwire/plugin';
 import { fileHandlers, fileSchema, FILE_TYPE } from './file-resource.js';
-import { handshake, providerPlugin } from './protocol.js';
+import { handshake, provider as providerPlugin } from './protocol.js';
 import type { ProviderServer } from '../gen/tfplugin5/tfplugin5.js';
 
 /** The provider's address in `required_providers` (override with PLUGWIRE_PROVIDER_ADDRESS). */
@@ -32,7 +32,7 @@ const provider: Partial<ProviderServer> = {
   ...fileHandlers,
 };
 
-const plugins = { 5: { provider: providerPlugin(provider) } };
+const plugins = { 5: { provider: providerPlugin.implement(provider) } };
 
 if (process.argv.includes('--debug')) {
   // Debug mode (as terraform-plugin-go's): no magic cookie, the provider runs until interrupted, and tofu attaches

@@ -19,7 +19,7 @@ const closedError = (): PluginError => new PluginError('closed', 'this client wa
 /** Loads only the transport the plugin speaks: a netrpc host never loads grpc-js. */
 async function transportFor(
   protocol: ProtocolName,
-): Promise<{ connect(o: ConnectTransportOptions<PluginDefinition<unknown>> & { readonly multiplex: boolean }): Promise<ClientProtocol> }> {
+): Promise<{ connect(o: ConnectTransportOptions<PluginDefinition<unknown, unknown>> & { readonly multiplex: boolean }): Promise<ClientProtocol> }> {
   return protocol === 'grpc' ? import('./grpc/transport.js') : import('./netrpc/transport.js');
 }
 

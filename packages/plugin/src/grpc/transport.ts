@@ -9,7 +9,7 @@ import { client } from './client.js';
 import type { GrpcConnection, ServiceImplementation, ServiceLike } from './types.js';
 
 /** A definition's gRPC client half as the transport's `grpcClient`; absent when the definition has none. */
-function hostPlugin(definition: PluginDefinition<unknown>): Partial<GrpcPlugin> {
+function hostPlugin(definition: PluginDefinition<unknown, unknown>): Partial<GrpcPlugin> {
   const half = definition.grpc;
   if (!half) return {};
   return {
@@ -26,14 +26,14 @@ function hostPlugin(definition: PluginDefinition<unknown>): Partial<GrpcPlugin> 
 }
 
 /** Connects to a plugin serving gRPC. */
-export function connect(options: ConnectTransportOptions<PluginDefinition<unknown>> & { readonly multiplex: boolean; readonly tls?: TransportTls }): Promise<ClientProtocol> {
-  const plugins = Object.fromEntries(Object.entries(options.plugins).map(([name, d]) => [name, hostPlugin(d as PluginDefinition<unknown>)]));
+export function connect(options: ConnectTransportOptions<PluginDefinition<unknown, unknown>> & { readonly multiplex: boolean; readonly tls?: TransportTls }): Promise<ClientProtocol> {
+  const plugins = Object.fromEntries(Object.entries(options.plugins).map(([name, d]) => [name, hostPlugin(d as PluginDefinition<unknown, unknown>)]));
   return connectGrpc({ ...options, plugins });
 }
 
 /** A served plugin: its definition and implementation. */
 export interface Served {
-  readonly definition: PluginDefinition<unknown>;
+  readonly definition: PluginDefinition<unknown, unknown>;
   readonly impl: unknown;
 }
 

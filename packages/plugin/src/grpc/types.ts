@@ -98,9 +98,10 @@ export interface GrpcConnection {
 
 /**
  * The gRPC halves of a plugin definition; go-plugin's `GRPCPlugin`.
- * @typeParam T - the interface host and plugin share
+ * @typeParam T - what the host's `dispense()` returns
+ * @typeParam I - what the plugin process implements (default `T`)
  */
-export interface GrpcHalves<T> {
+export interface GrpcHalves<T, I = T> {
   /**
    * Plugin side: serves `impl`. Return the services to add (from `implement(Service, handlers)`), or add them to
    * `server` yourself.
@@ -109,7 +110,7 @@ export interface GrpcHalves<T> {
    * @param server - the plugin's grpc-js server
    */
   server(
-    impl: T,
+    impl: I,
     broker: GrpcBroker,
     server: Server,
   ): void | ServiceImplementation | readonly ServiceImplementation[] | Promise<void | ServiceImplementation | readonly ServiceImplementation[]>;

@@ -5,7 +5,7 @@ import type { TransportTls } from '@plugwire/net';
 import type { PluginDefinition } from '../definition.js';
 import type { NetRpcConnection } from './types.js';
 
-function hostPlugin(definition: PluginDefinition<unknown>): Partial<NetRpcPlugin> {
+function hostPlugin(definition: PluginDefinition<unknown, unknown>): Partial<NetRpcPlugin> {
   const half = definition.netrpc;
   if (!half) return {};
   return {
@@ -17,15 +17,15 @@ function hostPlugin(definition: PluginDefinition<unknown>): Partial<NetRpcPlugin
 }
 
 /** Connects to a plugin serving netrpc. */
-export function connect(options: ConnectTransportOptions<PluginDefinition<unknown>> & { readonly multiplex?: boolean; readonly tls?: TransportTls }): Promise<ClientProtocol> {
-  const plugins = Object.fromEntries(Object.entries(options.plugins).map(([name, d]) => [name, hostPlugin(d as PluginDefinition<unknown>)]));
+export function connect(options: ConnectTransportOptions<PluginDefinition<unknown, unknown>> & { readonly multiplex?: boolean; readonly tls?: TransportTls }): Promise<ClientProtocol> {
+  const plugins = Object.fromEntries(Object.entries(options.plugins).map(([name, d]) => [name, hostPlugin(d as PluginDefinition<unknown, unknown>)]));
   const { multiplex: _netrpcAlwaysMultiplexes, ...rest } = options;
   return connectNetRpc({ ...rest, plugins });
 }
 
 /** A served plugin: its definition and implementation. */
 export interface Served {
-  readonly definition: PluginDefinition<unknown>;
+  readonly definition: PluginDefinition<unknown, unknown>;
   readonly impl: unknown;
 }
 

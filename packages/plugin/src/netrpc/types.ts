@@ -63,15 +63,16 @@ export interface NetRpcConnection {
 
 /**
  * The netrpc halves of a plugin definition; go-plugin's `Plugin` (`Server` / `Client`).
- * @typeParam T - the interface host and plugin share
+ * @typeParam T - what the host's `dispense()` returns
+ * @typeParam I - what the plugin process implements (default `T`)
  */
-export interface NetRpcHalves<T> {
+export interface NetRpcHalves<T, I = T> {
   /**
    * Plugin side: the service served as `Plugin` for each dispense (from `Service.implement(handlers)`).
    * @param impl - the implementation bound with `definition.implement()`
    * @param broker - extra connections to the host (callbacks)
    */
-  server(impl: T, broker: MuxBroker): NetRpcService | Promise<NetRpcService>;
+  server(impl: I, broker: MuxBroker): NetRpcService | Promise<NetRpcService>;
   /**
    * Host side: the object `dispense()` returns, implementing `T` over the connection.
    * @param conn - the net/rpc client, the broker and the typed-client helper
