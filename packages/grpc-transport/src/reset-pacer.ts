@@ -5,14 +5,6 @@
 // reset later only if it is still running when the budget allows.
 import type * as grpc from '@grpc/grpc-js';
 
-/**
- * Streams a TS plugin's gRPC server lets a host run at once (more wait in the host's HTTP/2 queue). The server-side
- * half of the defence: a host that does not pace its resets (plain grpc-js, another language) can then reset at
- * most this many streams in one burst, far under nghttp2's 1000, so a burst of cancellations no longer tears the
- * connection down. 100 is HTTP/2's recommended minimum.
- */
-export const MAX_CONCURRENT_STREAMS = 100;
-
 /** Resets a connection may send at once: half of nghttp2's burst of 1000. */
 export const RESET_BURST = 500;
 /** Resets per second once the burst is spent: under nghttp2's 33. */

@@ -1,5 +1,4 @@
 import * as grpc from '@grpc/grpc-js';
-import { MAX_CONCURRENT_STREAMS } from './reset-pacer.js';
 import { PluginError, type ServeTransportOptions, type ServerProtocol } from '@plugwire/core';
 import type { TransportTls } from '@plugwire/net';
 import { createGrpcBroker } from './broker.js';
@@ -71,7 +70,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
     throw err;
   }
   const stop = new AbortController();
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': limit, 'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS });
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': limit });
   const health = createHealthService();
   const stdio = createStdioService(options.stdout, options.stderr, logger);
   // Knock mode: the main server takes the streams of the host's one connection (see listenMux).
