@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Writable } from 'node:stream';
 import type { Logger } from '@plugwire/core';
 import { clientOn } from './channel.js';
+import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
 import { GRPCStdioClient, StdioData_Channel, type StdioData } from './gen/grpc_stdio.js';
 
 /** The host's end of GRPCStdio. */
@@ -36,7 +37,7 @@ function connectionDropped(err: grpc.ServiceError): boolean {
  * @param stop - fires when the connection is closed or the plugin exited: no more reopening
  */
 export function mirrorStdio(
-  channel: grpc.Channel,
+  channel: grpc.ChannelInterface,
   stdout: Writable | undefined,
   stderr: Writable | undefined,
   logger: Logger,
@@ -86,7 +87,7 @@ export function mirrorStdio(
         end();
         return;
       }
-      const lost = !cancelled && !stop?.aborted && !err.details.startsWith('plugin ');
+      const lost = !cancelled && !stop?.aborted && err.details !== EXITED_DETAILS && err.details !== CLOSED_DETAILS;
       if (lost && connectionDropped(err) && attempts < REOPEN_ATTEMPTS) {
         const delay = Math.min(REOPEN_LAST_MS, REOPEN_FIRST_MS * 2 ** attempts);
         attempts++;
