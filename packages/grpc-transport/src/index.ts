@@ -11,3 +11,4 @@ export type { UnaryCallOptions } from './errors.js';
 export { GRPC_SERVICE_NAME } from './health.js';
 export { STDIO_CHUNK } from './stdio-server.js';
 export type { GrpcBroker, GrpcPlugin } from './types.js';
+export { cancelPaced, RESET_BURST, RESET_RATE } from './reset-pacer.js';
