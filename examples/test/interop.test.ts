@@ -340,7 +340,11 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
     const { command, args } = nodePlugin(`counter/plugin-${proto}.js`);
     const res = await runCommand(goHost, ['counter', proto, command, ...args], { ...process.env, EXHOST_MULTIPLEX: '1' });
     expect(res.code, res.stdout + res.stderr).toBe(0);
-    expect(jsonLines(res.stdout).find((s) => s.step === 'counter')).toMatchObject({ value: 42, helperCalls: 2 });
+    const steps = jsonLines(res.stdout);
+    expect(steps.find((s) => s.step === 'counter')).toMatchObject({ value: 42, helperCalls: 2 });
+    // Killed cleanly: exit status 0 and the socket gone.
+    expect(jsonLines(res.stderr).find((l) => l['@message'] === 'plugin process exited')!.error).toBeUndefined();
+    expect(existsSync(String(steps.find((s) => s.step === 'started')!.address))).toBe(false);
     const logs = jsonLines(res.stderr).map((l) => String(l['@message']));
     if (proto === 'grpc') {
       // One connection carries everything: Go's client muxer, and the TS plugin's yamux server session over it.
@@ -389,9 +393,9 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
         plugins: { kv: kvDefinition },
         reattach: { protocol: proto, protocolVersion: Number(r.protocolVersion), address: { network: 'unix', address: String(r.address) }, pid: Number(r.pid) },
       });
-      const kv = await client.dispense('kv');
-      await kv.put('k', bytes(1 << 20));
-      expect(Buffer.from(await kv.get('k')).equals(Buffer.from(bytes(1 << 20)))).toBe(true);
+      const store = await client.dispense('kv');
+      await store.put('k', bytes(1 << 20));
+      expect(Buffer.from(await store.get('k')).equals(Buffer.from(bytes(1 << 20)))).toBe(true);
       await client.ping();
       // The reattached host is in charge now: kill() stops the Go plugin, and its socket goes with it.
       await expectGone(client, Number(r.pid), String(r.address));
@@ -495,6 +499,24 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
       holder.stdin!.end();
     }
     expect((await done).code).toBe(0);
+  });
+
+  it('PLUGIN_UNIX_SOCKET_DIR from a Go v1.8 host (RunnerFunc launch): the TS plugin listens inside it, gone after Kill', async () => {
+    const tempDir = mkdtempSync(join(tmpdir(), 'plugwire-runner-'));
+    try {
+      const { command, args } = nodePlugin('kv/plugin-grpc.js');
+      const res = await runCommand(goHost, ['kv', 'grpc', command, ...args], { ...process.env, EXHOST_RUNNER: '1', EXHOST_SOCKET_TEMPDIR: tempDir });
+      expect(res.code, res.stdout + res.stderr).toBe(0);
+      const started = jsonLines(res.stdout).find((s) => s.step === 'started')!;
+      const socketDir = String(started.socketDir);
+      expect(dirname(socketDir)).toBe(tempDir);
+      expect(String(started.address).startsWith(`${socketDir}/`)).toBe(true);
+      expect(jsonLines(res.stdout).filter((s) => s.step === 'putget')).toHaveLength(3);
+      // go-plugin's Kill removes the directory it made, and the plugin removed its socket before.
+      expect(readdirSync(tempDir)).toEqual([]);
+    } finally {
+      rmSync(tempDir, { recursive: true, force: true });
+    }
   });
 
   it('unixSocketGroup from a TS host: the Go v1.8 plugin gives its socket to the group, mode 0660', async () => {

@@ -6,6 +6,8 @@ import { createFileRegistry, fromBinary, fromJson, toBinary, toJson } from '@buf
 import type { DescMessage, DescMethod, FileRegistry, JsonValue } from '@bufbuild/protobuf';
 import { PluginError } from '@plugwire/core';
 import type { Logger } from '@plugwire/core';
+import { decodeHandshakeCert, generateIdentity, mutualTls } from '@plugwire/net';
+import type { TransportTls } from '@plugwire/net';
 import { launch } from '@plugwire/process';
 import type { PluginProcess } from '@plugwire/process';
 import { connectPlugin } from './connect.js';
@@ -148,7 +150,9 @@ export async function call(launchSpec: LaunchSpec, spec: CallSpec, output: CallO
     throw new UsageError('call needs the magic cookie: --cookie KEY=VALUE (plugwire doctor tells which one the plugin wants)');
   }
   for (const c of spec.calls) splitMethod(c.method);
+  const identity = launchSpec.autoMTLS ? generateIdentity() : undefined;
   const plugin: PluginProcess = await launch({
+    ...(identity !== undefined && { clientCert: identity.certPem }),
     command: launchSpec.command,
     args: launchSpec.args,
     ...(launchSpec.cwd !== undefined && { cwd: launchSpec.cwd }),
@@ -165,7 +169,13 @@ export async function call(launchSpec: LaunchSpec, spec: CallSpec, output: CallO
     if (plugin.handshake.protocol !== 'grpc') {
       throw new PluginError('invalid_argument', `the plugin serves ${plugin.handshake.protocol}; plugwire call calls gRPC methods only`);
     }
-    connection = await connectPlugin(plugin.handshake, plugin.exited);
+    let tls: TransportTls | undefined;
+    if (identity !== undefined) {
+      const cert = plugin.handshake.serverCert;
+      if (cert === undefined) throw new PluginError('handshake', 'AutoMTLS was asked for but the plugin printed no certificate: it does not do AutoMTLS (drop --auto-mtls)');
+      tls = mutualTls(identity, decodeHandshakeCert(cert));
+    }
+    connection = await connectPlugin(plugin.handshake, plugin.exited, tls);
     for (const c of spec.calls) {
       const { desc, registry } = await findMethod(connection, spec, c.method);
       const streamingIn = desc.methodKind === 'client_streaming' || desc.methodKind === 'bidi_streaming';

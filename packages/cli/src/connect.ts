@@ -4,6 +4,7 @@ import { silentLogger } from '@plugwire/core';
 import { connectGrpc } from '@plugwire/grpc-transport';
 import type { Handshake } from '@plugwire/handshake';
 import { connectNetRpc } from '@plugwire/netrpc-transport';
+import type { TransportTls } from '@plugwire/net';
 
 /** A connection to a plugin: the transport, and for gRPC the channel for reflection and raw calls. */
 export interface PluginConnection {
@@ -20,8 +21,9 @@ const CHANNEL = '__plugwire_cli_channel';
  * Connects to the plugin at the handshake's address over its protocol, as a host does.
  * @param handshake - the parsed handshake line
  * @param exited - fires when the plugin process exits
+ * @param tls - mutual TLS (AutoMTLS) settings; plaintext without
  */
-export async function connectPlugin(handshake: Handshake, exited: AbortSignal): Promise<PluginConnection> {
+export async function connectPlugin(handshake: Handshake, exited: AbortSignal, tls?: TransportTls): Promise<PluginConnection> {
   const address = { network: handshake.network, address: handshake.address };
   if (handshake.protocol === 'grpc') {
     const protocol = await connectGrpc({
@@ -29,9 +31,10 @@ export async function connectPlugin(handshake: Handshake, exited: AbortSignal): 
       logger: silentLogger,
       exited,
       plugins: { [CHANNEL]: { grpcClient: (_broker, channel) => channel } },
+      ...(tls !== undefined && { tls }),
     });
     const channel = (await protocol.dispense(CHANNEL)) as grpc.Channel;
     return { protocol, channel };
   }
-  return { protocol: await connectNetRpc({ address, logger: silentLogger, exited, plugins: {} }) };
+  return { protocol: await connectNetRpc({ address, logger: silentLogger, exited, plugins: {}, ...(tls !== undefined && { tls }) }) };
 }

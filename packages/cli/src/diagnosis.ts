@@ -17,6 +17,7 @@ export type Cause =
   | 'bad_handshake'
   | 'version_mismatch'
   | 'protocol_not_allowed'
+  | 'tls'
   | 'connect_failed'
   | 'unhealthy';
 

@@ -6,6 +6,8 @@ import type * as grpc from '@grpc/grpc-js';
 import { PluginError } from '@plugwire/core';
 import { checkMuxSupport, checkProtocol, checkServerVersion, unrecognizedMessage } from '@plugwire/handshake';
 import type { Handshake } from '@plugwire/handshake';
+import { decodeHandshakeCert, generateIdentity, mutualTls } from '@plugwire/net';
+import type { TransportTls } from '@plugwire/net';
 import { pluginFileNotes, resolveCommand } from '@plugwire/process';
 import { connectPlugin } from './connect.js';
 import type { PluginConnection } from './connect.js';
@@ -21,7 +23,7 @@ export type StepStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 /** One step of the doctor's report. */
 export interface Step {
-  /** Stable id: file, start, stdout, handshake, version, protocol, connect, health, services, shutdown, stderr. */
+  /** Stable id: file, start, stdout, handshake, version, protocol, tls, connect, health, services, shutdown, stderr. */
   id: string;
   /** What was checked. */
   title: string;
@@ -47,6 +49,8 @@ export interface DoctorReport {
   ok: boolean;
   /** The command and its arguments. */
   command: string[];
+  /** The plugin's process id, when it started. */
+  pid?: number;
   /** The steps, in order. */
   steps: Step[];
   /** Facts about the executable (path, mode, owner, architecture). */
@@ -170,7 +174,9 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
   // 2. Launch and wait for the handshake line.
   t = new Timer();
   reporter.begin(`launch and wait for the handshake (up to ${spec.timeout} ms)`);
-  const plugin = observe(spec);
+  const identity = spec.autoMTLS ? generateIdentity() : undefined;
+  const plugin = observe(spec, identity?.certPem);
+  if (plugin.pid !== undefined) report.pid = plugin.pid;
   const outcome = await plugin.started;
   report.stdoutBeforeHandshake = [...plugin.noise];
   const startMs = t.ms();
@@ -305,7 +311,7 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
       status: 'ok',
       ms: 0,
       details: [
-        report.handshake.line,
+        handshake.serverCert === undefined ? report.handshake.line : report.handshake.line.replace(handshake.serverCert, `<certificate, ${handshake.serverCert.length} characters>`),
         `core protocol version  ${handshake.coreVersion}`,
         `app protocol version   ${handshake.protocolVersion}`,
         `network                ${handshake.network}`,
@@ -348,13 +354,33 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
       step({ id: 'protocol', title: 'protocol allowed', status: 'fail', ms: 0, details: [message] });
     }
 
+    // AutoMTLS: the plugin answers the host's certificate with its own, which the host pins.
+    let tls: TransportTls | undefined;
+    if (compatible && (identity !== undefined || handshake.serverCert !== undefined)) {
+      const problem = tlsProblem(identity !== undefined, handshake.serverCert);
+      if (problem !== undefined) {
+        compatible = false;
+        fail(problem);
+        step({ id: 'tls', title: 'AutoMTLS', status: 'fail', ms: 0, details: [problem.problem] });
+      } else if (identity !== undefined && handshake.serverCert !== undefined) {
+        tls = mutualTls(identity, decodeHandshakeCert(handshake.serverCert));
+        step({
+          id: 'tls',
+          title: 'AutoMTLS',
+          status: 'ok',
+          ms: 0,
+          details: ['host certificate sent in PLUGIN_CLIENT_CERT; the plugin\'s certificate (handshake field 6) pinned; TLS 1.2+ both ways'],
+        });
+      }
+    }
+
     // 5. Connect, health, services.
     if (compatible) {
       const exited = exitSignal(plugin);
       t = new Timer();
       reporter.begin(`connect over ${handshake.protocol}`);
       try {
-        connection = await connectPlugin(handshake, exited.signal);
+        connection = await connectPlugin(handshake, exited.signal, tls);
       } catch (err) {
         const e = PluginError.from(err);
         fail({
@@ -440,6 +466,24 @@ export async function doctor(spec: LaunchSpec, reporter: DoctorReporter): Promis
   });
   report.ok = report.diagnosis === undefined && report.steps.every((s) => s.status !== 'fail');
   return report;
+}
+
+function tlsProblem(asked: boolean, serverCert: string | undefined): Diagnosis | undefined {
+  if (asked && serverCert === undefined) {
+    return {
+      cause: 'tls',
+      problem: 'AutoMTLS was asked for (PLUGIN_CLIENT_CERT set) but the plugin printed no certificate in its handshake line',
+      fix: 'the plugin does not do AutoMTLS: serve it with a go-plugin (or plugwire) that does, or leave AutoMTLS off in the host (drop --auto-mtls)',
+    };
+  }
+  if (!asked && serverCert !== undefined) {
+    return {
+      cause: 'tls',
+      problem: 'the plugin printed a TLS certificate although the host did not ask for AutoMTLS: it serves TLS the host cannot speak',
+      fix: 'turn on AutoMTLS in the host (here: --auto-mtls), or give the host the TLS configuration the plugin was built with',
+    };
+  }
+  return undefined;
 }
 
 function fieldText(fields: Record<string, unknown>): string {

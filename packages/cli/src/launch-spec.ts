@@ -21,6 +21,8 @@ export interface LaunchSpec {
   timeout: number;
   /** Ask for gRPC broker multiplexing (`--multiplex`). @default false */
   multiplexGrpc: boolean;
+  /** AutoMTLS as go-plugin's host does it (`--auto-mtls`): a fresh client certificate, the plugin's pinned. @default false */
+  autoMTLS: boolean;
 }
 
 /** The option definitions the launch commands share, for `util.parseArgs`. */
@@ -32,6 +34,7 @@ export const LAUNCH_OPTIONS = {
   timeout: { type: 'string' },
   cwd: { type: 'string' },
   multiplex: { type: 'boolean' },
+  'auto-mtls': { type: 'boolean' },
 } as const;
 
 /** Help text of the shared launch options. */
@@ -43,7 +46,9 @@ export const LAUNCH_HELP = `Launch options (what a go-plugin host's ClientConfig
   --env KEY=VALUE        extra environment variable for the plugin (repeatable)
   --timeout MS           how long to wait for the handshake line (default 10000)
   --cwd DIR              working directory of the plugin
-  --multiplex            ask for gRPC broker multiplexing (PLUGIN_MULTIPLEX_GRPC=true)`;
+  --multiplex            ask for gRPC broker multiplexing (PLUGIN_MULTIPLEX_GRPC=true)
+  --auto-mtls            AutoMTLS as go-plugin's host does it: send a fresh client certificate
+                         (PLUGIN_CLIENT_CERT), then connect with mutual TLS pinned to the plugin's certificate`;
 
 /** Raw values of {@link LAUNCH_OPTIONS} as parseArgs returns them. */
 export interface RawLaunchOptions {
@@ -54,6 +59,7 @@ export interface RawLaunchOptions {
   timeout?: string | undefined;
   cwd?: string | undefined;
   multiplex?: boolean | undefined;
+  'auto-mtls'?: boolean | undefined;
 }
 
 function keyValue(option: string, text: string): [string, string] {
@@ -102,5 +108,6 @@ export function validateLaunchSpec(raw: RawLaunchOptions, command: string[]): La
     protocols: protocols as ProtocolName[],
     timeout,
     multiplexGrpc: raw.multiplex === true,
+    autoMTLS: raw['auto-mtls'] === true,
   };
 }

@@ -70,13 +70,18 @@ const MAX_NOISE_LINES = 100;
 // clientEnv insists on a cookie; without one, the variable is dropped again so the plugin sees none.
 const NO_COOKIE_KEY = 'PLUGWIRE_DOCTOR_NO_COOKIE';
 
-/** The environment a go-plugin host would give the plugin. */
-export function pluginEnv(spec: LaunchSpec): Record<string, string> {
+/**
+ * The environment a go-plugin host would give the plugin.
+ * @param spec - the launch options
+ * @param clientCert - the host's AutoMTLS certificate (PEM)
+ */
+export function pluginEnv(spec: LaunchSpec, clientCert?: string): Record<string, string> {
   const env = clientEnv({
     handshake: spec.cookie ?? { protocolVersion: spec.versions[0] ?? 1, magicCookieKey: NO_COOKIE_KEY, magicCookieValue: '' },
     versions: spec.versions,
     env: spec.env,
     ...(spec.multiplexGrpc && { multiplexGrpc: true }),
+    ...(clientCert !== undefined && { clientCert }),
   });
   if (spec.cookie === undefined) delete env[NO_COOKIE_KEY];
   return env;
@@ -85,8 +90,9 @@ export function pluginEnv(spec: LaunchSpec): Record<string, string> {
 /**
  * Spawns the plugin and watches it. Never throws; every failure is an outcome.
  * @param spec - what to launch and how
+ * @param clientCert - the host's AutoMTLS certificate (PEM), passed as PLUGIN_CLIENT_CERT
  */
-export function observe(spec: LaunchSpec): ObservedPlugin {
+export function observe(spec: LaunchSpec, clientCert?: string): ObservedPlugin {
   const noise: string[] = [];
   const stderr: StderrEntry[] = [];
   let after = 0;
@@ -107,7 +113,7 @@ export function observe(spec: LaunchSpec): ObservedPlugin {
 
   let child: ChildProcess;
   try {
-    child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: pluginEnv(spec), stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: pluginEnv(spec, clientCert), stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const error = err as NodeJS.ErrnoException;
     const exit = Promise.resolve<ExitInfo>({ code: null, signal: null });

@@ -54,6 +54,12 @@ describe('plugwire call: kv Put then Get on one plugin', () => {
     beforeAll(async () => {
       if (goSkipReason() === undefined) goPlugin = await buildGoModern('explugin');
     });
+    it('over AutoMTLS', async () => {
+      if (goPlugin === undefined) return;
+      const run = await plugwire(['call', '--auto-mtls', ...COOKIE, '--', goPlugin, 'kv', 'grpc', ...PUT_GET]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe('{}\n{\n  "value": "aGk="\n}\n');
+    });
     it('through reflection alone', async () => {
       if (goPlugin === undefined) return;
       const run = await plugwire(['call', ...COOKIE, '--', goPlugin, 'kv', 'grpc', ...PUT_GET]);

@@ -1,6 +1,6 @@
 // plugwire doctor, run as a user runs it, against the example plugins, Go go-plugin plugins and misbehaving ones.
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,10 +9,22 @@ import { goPluginVersions, goSkipReason } from '../../../test/support/go.js';
 import { example, fixture, foreignBinary, plugwire, root } from './support.js';
 
 const COOKIE = ['--cookie', 'BASIC_PLUGIN=hello'];
+
+/** Whether a process still runs. */
+function alive(pid: number | undefined): boolean {
+  if (pid === undefined) throw new Error('the report has no pid');
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const misbehaving = join(root, 'packages/process/test/fixtures/plugin.mjs');
 
 interface Report {
   ok: boolean;
+  pid?: number;
   steps: Array<{ id: string; status: string; details: string[] }>;
   stdoutBeforeHandshake: string[];
   handshake?: { protocol: string; network: string; address: string; coreVersion: number; protocolVersion: number };
@@ -64,6 +76,9 @@ describe('plugwire doctor on healthy plugins', () => {
     expect(report.health).toBe('PING_OK');
     expect(report.exit).toEqual({ code: 0, signal: null, forced: false, graceful: true });
     expect(report.stderr.some((e) => e.level === 'debug' && e.message === 'plugin address')).toBe(true);
+    // Nothing left behind: the process is gone and its socket removed.
+    expect(alive(report.pid)).toBe(false);
+    expect(existsSync(report.handshake?.address as string)).toBe(false);
   });
 
   describe.each(goPluginVersions)('Go go-plugin $version plugins', ({ version, modern, build }) => {
@@ -94,6 +109,36 @@ describe('plugwire doctor on healthy plugins', () => {
       }
       expect(report.exit?.forced).toBe(false);
     });
+  });
+});
+
+describe('plugwire doctor with AutoMTLS', () => {
+  it.each(['grpc', 'netrpc'])('TS %s plugin: certificate decoded, pinned, health over mutual TLS', async (protocol) => {
+    const run = await plugwire(['doctor', '--auto-mtls', ...COOKIE, '--', process.execPath, example(`kv/plugin-${protocol}.js`)]);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/server certificate {5}O=HashiCorp, CN=localhost; ECDSA secp521r1; valid .* SHA-256 [0-9A-F:]{95}/);
+    expect(run.stdout).toContain(`|${protocol}|<certificate, `);
+    expect(run.stdout).toContain('✓ AutoMTLS');
+    expect(run.stdout).toContain(protocol === 'grpc' ? 'service "plugin": SERVING' : 'Control.Ping answered');
+  });
+
+  it('Go go-plugin v1.8 plugin over both protocols', async () => {
+    if (goSkipReason() !== undefined) return;
+    const go = await goPluginVersions.find((v) => v.modern)!.build('explugin');
+    for (const protocol of ['grpc', 'netrpc']) {
+      const { code, report } = await doctorJson(['--auto-mtls', ...COOKIE, '--', go, 'kv', protocol]);
+      expect(code, JSON.stringify(report.diagnosis)).toBe(0);
+      expect(report.steps.find((s) => s.id === 'tls')?.status).toBe('ok');
+      expect(report.health).toBe(protocol === 'grpc' ? 'SERVING' : 'PING_OK');
+    }
+  });
+
+  it('a plugin that prints no certificate when AutoMTLS is asked for', async () => {
+    const { code, report } = await doctorJson(['--auto-mtls', ...COOKIE, '--', process.execPath, misbehaving, 'serve']);
+    expect(code).toBe(1);
+    expect(report.diagnosis?.cause).toBe('tls');
+    expect(report.diagnosis?.problem).toContain('the plugin printed no certificate');
+    expect(report.exit?.forced).toBe(false);
   });
 });
 
@@ -133,6 +178,7 @@ describe('plugwire doctor names the cause and the fix', () => {
     expect(report.diagnosis?.cause).toBe('timeout');
     expect(report.diagnosis?.problem).toContain('no handshake line on stdout within 1000 ms');
     expect(report.exit?.signal ?? report.exit?.code).not.toBeUndefined();
+    expect(alive(report.pid)).toBe(false);
   });
 
   it('exit 3: the status and the last stderr lines', async () => {
@@ -182,6 +228,7 @@ describe('plugwire doctor names the cause and the fix', () => {
     expect(report.diagnosis?.problem).toContain('no answer within 5000 ms');
     expect(report.health).toBe('FAILED');
     expect(report.exit).toMatchObject({ code: 0, forced: false });
+    expect(alive(report.pid)).toBe(false);
   });
 
   it('not executable', async () => {

@@ -18,11 +18,12 @@ export interface MuxListener {
 /**
  * Serves a multiplexing plugin's main listener as go-plugin's `GRPCServerMuxer`: the host's first connection becomes a
  * yamux server session, whose streams go to `main` unless a broker knock claimed them; later raw connections are
- * refused. Without a connection within 5 s `onFail` gets go-plugin's error.
+ * refused. Without a connection within 5 s `onFail` gets go-plugin's error, and so it does when the session ends
+ * before the server closed (the host went away; go-plugin's server then stops too).
  * @param listener - the plugin's main listener
  * @param main - the main gRPC server
  * @param logger - the plugin's logger
- * @param onFail - called when no host connected in time, or the session failed to start
+ * @param onFail - called when no host connected in time, or the session ended under the server
  */
 export function listenMux(listener: Listener, main: StreamServer, logger: Logger, onFail: (err: PluginError) => void): MuxListener {
   let session: StreamMux | undefined;
@@ -43,8 +44,12 @@ export function listenMux(listener: Listener, main: StreamServer, logger: Logger
     }
     clearTimeout(timer);
     logger.debug({ address: listener.address.address }, 'initial server connection accepted');
-    session = createStreamMux(createSession(socket, 'server', { logger }), (stream) => main.inject(stream), logger);
+    const yamux = createSession(socket, 'server', { logger });
+    session = createStreamMux(yamux, (stream) => main.inject(stream), logger);
     settle.resolve(session);
+    void yamux.closed.then(() => {
+      if (!closing) onFail(new PluginError('closed', `error accepting a multiplexed connection: the yamux session ended (${yamux.error?.message ?? 'closed'})`));
+    });
   };
   listener.server.on('connection', onConnection);
 

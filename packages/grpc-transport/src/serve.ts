@@ -78,7 +78,9 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
   let muxListener: MuxListener | undefined;
   if (mainStreams) {
     muxListener = listenMux(listener, mainStreams, logger, (err) => {
-      logger.error({ error: err.message }, 'grpc server');
+      // As go-plugin's server: the host never connected (an error), or its session ended (it went away).
+      if (err.code === 'timeout') logger.error({ error: err.message }, 'grpc server');
+      else logger.debug({ error: err.message }, 'grpc server');
       void close();
     });
   }

@@ -21,7 +21,7 @@ export interface StdioMirror {
  * @param stderr - target of the plugin's stderr, or undefined to discard
  * @param logger - the host's logger
  */
-export function mirrorStdio(channel: grpc.Channel, stdout: Writable | undefined, stderr: Writable | undefined, logger: Logger): StdioMirror {
+export function mirrorStdio(channel: grpc.ChannelInterface, stdout: Writable | undefined, stderr: Writable | undefined, logger: Logger): StdioMirror {
   const call = clientOn(GRPCStdioClient, channel).streamStdio({});
   let waiting = 0;
   const resume = (): void => {

@@ -1,24 +1,21 @@
-import * as grpc from '@grpc/grpc-js';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '@plugwire/core';
-import type { TransportTls } from '@plugwire/net';
+import type { Listener, Logger } from '@plugwire/core';
+import { listenUnix, type TransportTls } from '@plugwire/net';
 import { openChannel } from './channel.js';
 
 /** A grpc-js channel whose connections are streams of a multiplexed session, and what releases it. */
 export interface StreamChannel {
   /** The channel; calls on it end when `stop` fires. */
-  readonly channel: grpc.Channel;
+  readonly channel: grpc.ChannelInterface;
   /** Closes the channel, its streams and its private socket; idempotent. */
   close(): Promise<void>;
 }
 
 /**
  * Opens a grpc-js channel over streams from `open` (grpc-js cannot dial a custom transport): the channel connects to
- * a private unix socket (in a fresh 0700 directory) and every connection made there is joined to one new stream, so
+ * a private unix socket (`@plugwire/net`'s `listenUnix`: a fresh 0700 directory) and every connection made there is joined to one new stream, so
  * a reconnect opens (and, for a broker id, knocks for) a new stream, as go-plugin's dialer does.
  * @param open - opens the stream for the next connection
  * @param first - an already opened stream for the first connection (so that dial errors surface at once)
@@ -26,6 +23,7 @@ export interface StreamChannel {
  * @param logger - logs failed stream opens
  * @param tls - TLS of each connection, end to end through the relay over its stream (go-plugin puts TLS on each
  *   multiplexed connection, not on the session) @default none
+ * @param onClose - called once the channel and its socket are released
  */
 export async function openStreamChannel(
   open: () => Promise<Duplex>,
@@ -33,13 +31,12 @@ export async function openStreamChannel(
   stop: AbortSignal,
   logger: Logger,
   tls?: TransportTls,
+  onClose?: () => void,
 ): Promise<StreamChannel> {
-  const dir = await mkdtemp(join(tmpdir(), 'plugwire-mux-'));
-  const path = join(dir, 's');
   const sockets = new Set<Socket | Duplex>();
   let spare = first;
   let closed = false;
-  const server = createServer((socket) => {
+  const onConnection = (socket: Socket): void => {
     if (closed) {
       socket.destroy();
       return;
@@ -74,33 +71,32 @@ export async function openStreamChannel(
         socket.destroy();
       },
     );
-  });
+  };
+  let listener: Listener;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(path, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    listener = await listenUnix();
   } catch (err) {
     first?.destroy();
-    await rm(dir, { recursive: true, force: true });
     throw err;
   }
-  const channel = openChannel({ network: 'unix', address: path }, stop, tls);
+  listener.server.on('connection', onConnection);
+  const channel = openChannel(listener.address, stop, tls);
+  // Whoever closes the channel (a brokered channel is the user's to close) releases the socket and streams too.
+  const closeChannel = channel.close.bind(channel);
+  channel.close = () => void close();
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       closed = true;
       stop.removeEventListener('abort', onStop);
-      channel.close();
+      closeChannel();
       spare?.destroy();
       spare = undefined;
       for (const s of sockets) s.destroy();
       sockets.clear();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await rm(dir, { recursive: true, force: true });
+      listener.server.off('connection', onConnection);
+      await listener.close();
+      onClose?.();
     })();
     return closing;
   };

@@ -14,6 +14,8 @@
 //	EXHOST_SKIPHOSTENV=1    SkipHostEnv: true (the plugin gets only go-plugin's variables)
 //	EXHOST_SOCKET_GROUP=g   UnixSocketConfig.Group (PLUGIN_UNIX_SOCKET_GROUP)
 //	EXHOST_SOCKET_TEMPDIR=d UnixSocketConfig.TempDir
+//	EXHOST_RUNNER=1         launch through ClientConfig.RunnerFunc: go-plugin then makes a socket directory (in
+//	                        TempDir) and passes it as PLUGIN_UNIX_SOCKET_DIR; "started" adds "socketDir"
 //	EXHOST_HOLD=1           after "started", print {"step":"reattach",...} with the plugin's reattach config and
 //	                        wait for stdin to close before going on (so another process can reattach meanwhile)
 //	EXHOST_GETENV=NAME      kv.Get("env:NAME") and print {"step":"env","value":...} (plugins answering env: keys)
@@ -37,9 +39,20 @@ import (
 
 	hclog "github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/go-plugin/runner"
 )
 
 type helper struct{ calls int }
+
+// socketDir is the PLUGIN_UNIX_SOCKET_DIR go-plugin made for a RunnerFunc launch.
+var socketDir string
+
+func lookPath(name string) string {
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	return name
+}
 
 func (h *helper) Sum(a, b int64) (int64, error) { h.calls++; return a + b, nil }
 
@@ -101,6 +114,12 @@ func main() {
 	config.AutoMTLS = os.Getenv("EXHOST_AUTOMTLS") != ""
 	if raw := os.Getenv("EXHOST_REATTACH"); raw != "" {
 		config.Reattach = reattachConfig(raw)
+	} else if os.Getenv("EXHOST_RUNNER") != "" {
+		config.RunnerFunc = func(_ hclog.Logger, cmd *exec.Cmd, tmpDir string) (runner.Runner, error) {
+			socketDir = tmpDir
+			cmd.Path, cmd.Args = lookPath(command[0]), command
+			return newCmdRunner(cmd)
+		}
 	} else {
 		config.Cmd = exec.Command(command[0], command[1:]...)
 	}
@@ -127,7 +146,7 @@ func main() {
 		fail("start", err)
 	}
 	emit(map[string]interface{}{"step": "started", "network": addr.Network(), "address": addr.String(),
-		"protocol": string(client.Protocol()), "version": client.NegotiatedVersion()})
+		"protocol": string(client.Protocol()), "version": client.NegotiatedVersion(), "socketDir": socketDir})
 	if os.Getenv("EXHOST_HOLD") != "" {
 		rc := client.ReattachConfig()
 		// go-plugin's ReattachConfig() leaves ProtocolVersion 0 for a launched plugin; the negotiated one is what a
