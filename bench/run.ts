@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { BenchSection } from './types.js';
+import type { BenchRatio, BenchSection } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
@@ -23,15 +23,18 @@ function table(section: BenchSection): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...cells.map(line),
     ...(section.notes ?? []).map((n) => `   ${n}`),
+    ...(section.ratios ?? []).map((r) => `   ${met(r) ? 'met ' : 'MISS'}  ${r.name}: ${r.value.toFixed(2)} (target ${r.better === 'higher' ? '≥' : '≤'} ${r.target})`),
   ].join('\n');
 }
+
+const met = (r: BenchRatio): boolean => (r.better === 'higher' ? r.value >= r.target : r.value <= r.target);
 
 const results: BenchSection[] = [];
 for (const file of files) {
   const mod = (await import(pathToFileURL(join(here, file)).href)) as { default: () => Promise<BenchSection | BenchSection[]> };
   const out = await mod.default();
   for (const section of Array.isArray(out) ? out : [out]) {
-    results.push(section);
+    results.push(section.ratios ? { ...section, ratios: section.ratios.map((r) => ({ ...r, met: met(r) })) } : section);
     console.log(`${table(section)}\n`);
   }
 }

@@ -32,13 +32,17 @@ describe.skipIf(skip)(`TypeScript host → ${TIME_PROVIDER.module}@${TIME_PROVID
     for (const c of clients) await c.kill();
   });
 
-  it('runs schema, config, validate, plan, apply, read and stop for time_static, then kill ends the provider', async () => {
+  // With autoMTLS, plugwire refuses a plugin that prints no certificate: passing proves the provider's go-plugin
+  // (v1.7.0) served pinned mutual TLS to plugwire's certificate.
+  for (const autoMTLS of [false, true]) {
+  it(`runs schema, config, validate, plan, apply, read and stop for time_static, then kill ends the provider (AutoMTLS ${autoMTLS ? 'on' : 'off'})`, async () => {
     const logger = recordingLogger();
     const client = new Client({
       handshake,
       versionedPlugins: { 5: { provider: providerPlugin } },
       allowedProtocols: ['grpc'],
       cmd: { command: binary, env: { TF_LOG: 'trace' } },
+      autoMTLS,
       logger,
     });
     clients.push(client);
@@ -102,7 +106,8 @@ describe.skipIf(skip)(`TypeScript host → ${TIME_PROVIDER.module}@${TIME_PROVID
     expect(errorsOf(read)).toEqual([]);
     expect(fromDynamic(read.newState)).toEqual(state);
 
-    await provider.stop({});
+    const stopped = await provider.stop({});
+    expect(stopped.Error).toBe('');
 
     // The provider's hclog JSON lines reached the host logger at their levels.
     const levels = new Set(logger.entries.map((e) => e.level));
@@ -117,4 +122,5 @@ describe.skipIf(skip)(`TypeScript host → ${TIME_PROVIDER.module}@${TIME_PROVID
     expect(client.exited()).toBe(true);
     expect(alive(pid)).toBe(false);
   });
+  }
 });

@@ -2,23 +2,16 @@
 // plugin protocol 5 handlers for it, written against the generated tfplugin5 types.
 import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import {
-  ApplyResourceChange_Request,
   ApplyResourceChange_Response,
-  PlanResourceChange_Request,
   PlanResourceChange_Response,
-  ReadResource_Request,
   ReadResource_Response,
-  UpgradeResourceState_Request,
   UpgradeResourceState_Response,
-  ValidateResourceTypeConfig_Request,
   ValidateResourceTypeConfig_Response,
   type DeepPartial,
-  type ProviderServer,
   type Schema,
 } from '../gen/tfplugin5/tfplugin5.js';
-import { fromDynamic, toDynamic, Unknown, type CtyValue } from './protocol.js';
+import { fromDynamic, toDynamic, Unknown, type CtyValue, type Provider } from './protocol.js';
 
 /** The resource type's name in configurations. */
 export const FILE_TYPE = 'plugwire_file';
@@ -73,26 +66,21 @@ interface MessageType<T> {
 }
 
 /**
- * Wraps an async handler as a grpc-js unary handler: the response is completed from a partial one, and a thrown
- * error becomes an error diagnostic (what Terraform shows the user).
+ * Completes a handler's partial response with the protocol's defaults, and turns a thrown error into an error
+ * diagnostic (what Terraform shows the user; a gRPC error would read as a provider crash).
  */
-function handler<Req, Res>(
-  _request: MessageType<Req>,
-  response: MessageType<Res>,
-  fn: (request: Req) => Promise<DeepPartial<Res>>,
-): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
+function handler<Req, Res>(response: MessageType<Res>, fn: (request: Req) => Promise<DeepPartial<Res>>): (request: Req) => Promise<Res> {
   const complete = response.fromPartial as (partial: unknown) => Res;
-  return (call, callback) => {
-    fn(call.request).then(
-      (res) => callback(null, complete(res)),
-      (err: Error) => callback(null, complete({ diagnostics: [errorDiagnostic('plugwire_file failed', err.message)] })),
+  return (request) =>
+    fn(request).then(
+      (res) => complete(res),
+      (err: Error) => complete({ diagnostics: [errorDiagnostic('plugwire_file failed', err.message)] }),
     );
-  };
 }
 
 /** The `plugwire_file` handlers of the provider's tfplugin5 service. */
-export const fileHandlers: Partial<ProviderServer> = {
-  validateResourceTypeConfig: handler(ValidateResourceTypeConfig_Request, ValidateResourceTypeConfig_Response, async ({ config }) => {
+export const fileHandlers: Pick<Provider, 'validateResourceTypeConfig' | 'upgradeResourceState' | 'readResource' | 'planResourceChange' | 'applyResourceChange'> = {
+  validateResourceTypeConfig: handler(ValidateResourceTypeConfig_Response, async ({ config }) => {
     const file = asFile(fromDynamic(config));
     if (file && typeof file.path === 'string' && file.path.trim() === '') {
       return { diagnostics: [errorDiagnostic('Invalid path', 'path must not be empty')] };
@@ -100,13 +88,13 @@ export const fileHandlers: Partial<ProviderServer> = {
     return {};
   }),
 
-  upgradeResourceState: handler(UpgradeResourceState_Request, UpgradeResourceState_Response, async ({ rawState }) => {
+  upgradeResourceState: handler(UpgradeResourceState_Response, async ({ rawState }) => {
     // Schema version 0 is the only one: state written by this provider is already in its shape.
-    const raw = JSON.parse(rawState?.json.toString('utf8') || 'null') as FileState | null;
+    const raw = JSON.parse(rawState?.json?.toString('utf8') || 'null') as FileState | null;
     return { upgradedState: toDynamic(raw && { path: raw.path, content: raw.content, id: raw.id }) };
   }),
 
-  readResource: handler(ReadResource_Request, ReadResource_Response, async ({ currentState, private: priv }) => {
+  readResource: handler(ReadResource_Response, async ({ currentState, private: priv }) => {
     const state = asFile(fromDynamic(currentState));
     if (!state) return { newState: toDynamic(null), private: priv };
     let content: string;
@@ -120,7 +108,7 @@ export const fileHandlers: Partial<ProviderServer> = {
     return { newState: toDynamic(stateValue({ ...state, content, id: sha256(content) })), private: priv };
   }),
 
-  planResourceChange: handler(PlanResourceChange_Request, PlanResourceChange_Response, async ({ priorState, proposedNewState, priorPrivate }) => {
+  planResourceChange: handler(PlanResourceChange_Response, async ({ priorState, proposedNewState, priorPrivate }) => {
     const prior = asFile(fromDynamic(priorState));
     const proposed = asFile(fromDynamic(proposedNewState));
     if (!proposed) return { plannedState: toDynamic(null), plannedPrivate: priorPrivate }; // destroy
@@ -130,7 +118,7 @@ export const fileHandlers: Partial<ProviderServer> = {
     return { plannedState: toDynamic(stateValue(planned)), requiresReplace, plannedPrivate: priorPrivate };
   }),
 
-  applyResourceChange: handler(ApplyResourceChange_Request, ApplyResourceChange_Response, async ({ priorState, plannedState, plannedPrivate }) => {
+  applyResourceChange: handler(ApplyResourceChange_Response, async ({ priorState, plannedState, plannedPrivate }) => {
     const prior = asFile(fromDynamic(priorState));
     const planned = asFile(fromDynamic(plannedState));
     if (!planned) {

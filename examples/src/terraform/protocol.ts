@@ -2,7 +2,7 @@
 // plugin for both sides, and DynamicValue (cty values in msgpack) with unknown values.
 import { decode, encode, ExtensionCodec } from '@msgpack/msgpack';
 import { definePlugin, type AbortOptions, type HandshakeConfig } from '@plugwire/plugin';
-import type { ResponseOf } from '@plugwire/plugin/grpc';
+import { implement, partial, type ResponseOf, type ServiceHandlers } from '@plugwire/plugin/grpc';
 import {
   ApplyResourceChange_Request,
   Configure_Request,
@@ -16,7 +16,6 @@ import {
   UpgradeResourceState_Request,
   ValidateResourceTypeConfig_Request,
   type DeepPartial,
-  type ProviderServer,
 } from '../gen/tfplugin5/tfplugin5.js';
 
 /**
@@ -45,9 +44,9 @@ export function toDynamic(value: CtyValue): DynamicValue {
 }
 
 /** Decodes a DynamicValue (msgpack or JSON) into a cty value; an absent value is null. */
-export function fromDynamic(value: DynamicValue | undefined): CtyValue {
-  if (value?.msgpack.length) return decode(value.msgpack, { extensionCodec: codec }) as CtyValue;
-  if (value?.json.length) return JSON.parse(value.json.toString('utf8')) as CtyValue;
+export function fromDynamic(value: DeepPartial<DynamicValue> | undefined): CtyValue {
+  if (value?.msgpack?.length) return decode(value.msgpack, { extensionCodec: codec }) as CtyValue;
+  if (value?.json?.length) return JSON.parse(Buffer.from(value.json).toString('utf8')) as CtyValue;
   return null;
 }
 
@@ -73,15 +72,14 @@ export type Provider = {
 
 /**
  * The `provider` plugin of Terraform's plugin protocol 5. The host calls Terraform's RPCs with partial requests
- * (completed with the protocol's defaults); a provider process implements them as grpc-js handlers
- * (`Partial<ProviderServer>`), and every RPC it leaves out answers UNIMPLEMENTED, as Terraform expects of optional
- * ones.
+ * (completed with the protocol's defaults); a provider process serves a {@link Provider} implementation, and every
+ * other RPC answers UNIMPLEMENTED, as Terraform expects of optional ones.
  */
-export const provider = definePlugin<Provider, Partial<ProviderServer>>({
+export const provider = definePlugin<Provider>({
   grpc: {
-    server: (impl, _broker, server) => {
-      // grpc-js answers UNIMPLEMENTED for every handler left out.
-      server.addService(ProviderService, impl as ProviderServer);
+    server: (impl) => {
+      const handlers = Object.fromEntries(Object.keys(requests).map((name) => [name, (request: never) => impl[name as keyof Provider](request)]));
+      return implement(ProviderService, partial<typeof ProviderService>(handlers as Partial<ServiceHandlers<typeof ProviderService>>));
     },
     client: (conn) => {
       const client = conn.client(ProviderService) as unknown as Record<string, (request: unknown, options?: AbortOptions) => Promise<unknown>>;

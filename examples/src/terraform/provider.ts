@@ -4,35 +4,29 @@
 //   node examples/dist/terraform/provider.js --debug   started by you; prints TF_REATTACH_PROVIDERS for tofu
 import { serve } from '@plugwire/plugin';
 import { fileHandlers, fileSchema, FILE_TYPE } from './file-resource.js';
-import { handshake, provider as providerPlugin } from './protocol.js';
-import type { ProviderServer } from '../gen/tfplugin5/tfplugin5.js';
+import { handshake, provider, type Provider } from './protocol.js';
+import { Configure_Response, GetProviderSchema_Response, PrepareProviderConfig_Response, Stop_Response } from '../gen/tfplugin5/tfplugin5.js';
 
 /** The provider's address in `required_providers` (override with PLUGWIRE_PROVIDER_ADDRESS). */
 const address = process.env.PLUGWIRE_PROVIDER_ADDRESS ?? 'registry.opentofu.org/plugwire/plugwire';
 
-const emptyBlock = { version: 0, attributes: [], blockTypes: [], description: '', descriptionKind: 0, deprecated: false, deprecationMessage: '' };
+const emptyBlock = { version: 0, attributes: [], blockTypes: [] };
 
-const provider: Partial<ProviderServer> = {
-  getSchema: (_call, callback) =>
-    callback(null, {
+/** The provider: its schema, an empty provider configuration, and the `plugwire_file` resource. */
+const implementation: Provider = {
+  getSchema: async () =>
+    GetProviderSchema_Response.fromPartial({
       provider: { version: 0, block: emptyBlock },
       resourceSchemas: { [FILE_TYPE]: fileSchema },
-      dataSourceSchemas: {},
-      diagnostics: [],
-      providerMeta: undefined,
-      serverCapabilities: { planDestroy: true, getProviderSchemaOptional: false, moveResourceState: false, generateResourceConfig: false },
-      functions: {},
-      ephemeralResourceSchemas: {},
-      listResourceSchemas: {},
-      actionSchemas: {},
+      serverCapabilities: { planDestroy: true },
     }),
-  prepareProviderConfig: (call, callback) => callback(null, { preparedConfig: call.request.config, diagnostics: [] }),
-  configure: (_call, callback) => callback(null, { diagnostics: [] }),
-  stop: (_call, callback) => callback(null, { Error: '' }),
+  prepareProviderConfig: async (request) => PrepareProviderConfig_Response.fromPartial({ preparedConfig: request.config }),
+  configure: async () => Configure_Response.fromPartial({}),
+  stop: async () => Stop_Response.fromPartial({}),
   ...fileHandlers,
 };
 
-const plugins = { 5: { provider: providerPlugin.implement(provider) } };
+const plugins = { 5: { provider: provider.implement(implementation) } };
 
 if (process.argv.includes('--debug')) {
   // Debug mode (as terraform-plugin-go's): no magic cookie, the provider runs until interrupted, and tofu attaches

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { create, createFileRegistry, fromBinary } from '@bufbuild/protobuf';
 import type { FileRegistry } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
-import type { FileDescriptorProto } from '@bufbuild/protobuf/wkt';
+import type { DescriptorProto, FieldDescriptorProto, FileDescriptorProto } from '@bufbuild/protobuf/wkt';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { PluginError } from '@plugwire/core';
 
@@ -210,7 +210,34 @@ export function registryOf(files: FileDescriptorProto[]): FileRegistry {
     return ok;
   };
   for (const f of files) visit(f.name);
+  for (const f of ordered) {
+    f.extension.forEach(fixJsonName);
+    f.messageType.forEach(fixMessage);
+  }
   return createFileRegistry(create(FileDescriptorSetSchema, { file: ordered }));
+}
+
+// The registry takes each field's JSON name from json_name, which protoc fills in; descriptors from other sources
+// (Python's generated modules, served by grpcio-reflection) leave it out, and the JSON mapping would then print
+// every field as "". Fill it in as protoc does: lowerCamelCase of the field name.
+function fixJsonName(field: FieldDescriptorProto): void {
+  if (field.jsonName !== '') return;
+  let name = '';
+  let upper = false;
+  for (const c of field.name) {
+    if (c === '_') upper = true;
+    else {
+      name += upper ? c.toUpperCase() : c;
+      upper = false;
+    }
+  }
+  field.jsonName = name;
+}
+
+function fixMessage(message: DescriptorProto): void {
+  message.field.forEach(fixJsonName);
+  message.extension.forEach(fixJsonName);
+  message.nestedType.forEach(fixMessage);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import * as grpcJs from '@grpc/grpc-js';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type Listener, type Logger } from '@plugwire/core';
 import type { TransportTls } from '@plugwire/net';
-import { openChannel } from './channel.js';
+import { openChannel, type GrpcClientTransport } from './channel.js';
 import { ConnInfo } from './gen/grpc_broker.js';
 import type { StreamMux } from './mux.js';
 import { serveOn, serveStreams, type ServingServer } from './serve-on.js';
@@ -30,6 +30,11 @@ export interface GrpcBrokerOptions {
   readonly maxReceiveMessageLength: number;
   /** TLS of brokered connections, both ways (go-plugin uses the connection's TLS config). @default none */
   readonly tls?: TransportTls;
+  /**
+   * The client that carries calls on dialed channels.
+   * @default 'h2'
+   */
+  readonly transport?: GrpcClientTransport;
   /**
    * Knock mode (go-plugin v1.6+ `GRPCBrokerMultiplex`): the session's stream mux, once established. Brokered
    * connections are then streams of the main connection, asked for by a knock, instead of sockets announced by
@@ -73,7 +78,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
   const pending = new Map<number, Pending>();
   const queue: QueuedSend[] = [];
   const servers = new Set<ServingServer>();
-  const channels = new Set<grpc.Channel>();
+  const channels = new Set<grpc.ChannelInterface>();
   const streamChannels = new Set<StreamChannel>();
   const acks = new Map<number, (info: ConnInfo) => void>();
   let dialLock: Promise<unknown> = Promise.resolve();
@@ -335,7 +340,7 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
       }
       const info = await waitForInfo(id, opts.signal);
       if (closedReason) throw closedReason;
-      const channel = openChannel(info, stop, options.tls);
+      const channel = openChannel(info, stop, options.tls, options.transport);
       channels.add(channel);
       return channel;
     },

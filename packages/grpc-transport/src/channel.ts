@@ -3,11 +3,18 @@ import { PluginError, type PluginAddress } from '@plugwire/core';
 import { createSecureContext } from 'node:tls';
 import { clientOptions, grpcTarget, type TransportTls } from '@plugwire/net';
 import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
+import { H2Channel } from './h2-channel.js';
 import { deliverFailure } from './lost.js';
 
 // Channels this package opened, with the signal that fires when the plugin exits or the connection closes, so
 // that clients built on them (clientOn) cancel their pending calls instead of hanging.
-const stopSignals = new WeakMap<grpc.Channel, AbortSignal>();
+const stopSignals = new WeakMap<grpc.ChannelInterface, AbortSignal>();
+
+/**
+ * Which client carries the host's gRPC calls: `h2`, plugwire's lean HTTP/2 client (@plugwire/h2), or `grpc-js`'s
+ * own channel. Either way the channel is a grpc-js `ChannelInterface`, so generated grpc-js clients run on it.
+ */
+export type GrpcClientTransport = 'h2' | 'grpc-js';
 
 /**
  * grpc-js channel credentials for `tls`: the side's key and certificates, and the peer check (pinned certificate
@@ -27,9 +34,21 @@ export function channelCredentials(tls: TransportTls): grpc.ChannelCredentials {
  * @param address - where the peer listens
  * @param stop - fires when calls on this channel must end (plugin exited, connection closed)
  * @param tls - TLS to dial with (AutoMTLS or the host's own) @default none (plaintext)
+ * @param transport - the client that carries the calls @default 'h2'
  */
-export function openChannel(address: PluginAddress | { network: string; address: string }, stop: AbortSignal, tls?: TransportTls): grpc.Channel {
-  const channel = new grpc.Channel(grpcTarget(address), tls ? channelCredentials(tls) : grpc.credentials.createInsecure(), {
+export function openChannel(
+  address: PluginAddress | { network: string; address: string },
+  stop: AbortSignal,
+  tls?: TransportTls,
+  transport: GrpcClientTransport = 'h2',
+): grpc.ChannelInterface {
+  const target = grpcTarget(address);
+  if (transport === 'h2') {
+    const channel = new H2Channel({ network: address.network === 'unix' ? 'unix' : 'tcp', address: address.address }, {}, tls);
+    stopSignals.set(channel, stop);
+    return channel;
+  }
+  const channel = new grpc.Channel(target, tls ? channelCredentials(tls) : grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': -1,
     'grpc.max_send_message_length': -1,
     ...(tls && { 'grpc.ssl_target_name_override': tls.servername, 'grpc.default_authority': tls.servername }),
@@ -46,7 +65,7 @@ type Method = (...args: unknown[]) => AnyCall;
  * interceptor (measured: an interceptor took a third off the host's calls per second). A call cancelled this way
  * reports UNAVAILABLE with details saying why, which `toPluginError` maps to `exited` or `closed`.
  */
-function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefinition, stop: AbortSignal, channel: grpc.Channel): void {
+function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefinition, stop: AbortSignal, channel: grpc.ChannelInterface): void {
   const inflight = new Set<AnyCall>();
   const why = (err: Partial<grpc.ServiceError>): void => {
     if (!stop.aborted || (err.code !== grpc.status.CANCELLED && err.code !== grpc.status.UNAVAILABLE)) return;
@@ -101,7 +120,7 @@ function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefi
  */
 export function clientOn<C>(
   Client: new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C,
-  channel: grpc.Channel,
+  channel: grpc.ChannelInterface,
 ): C {
   const client = new Client('unused', grpc.credentials.createInsecure(), { channelOverride: channel });
   const stop = stopSignals.get(channel);

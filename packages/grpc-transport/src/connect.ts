@@ -1,8 +1,8 @@
-import { Metadata, connectivityState, type Channel } from '@grpc/grpc-js';
+import { Metadata, connectivityState, type ChannelInterface } from '@grpc/grpc-js';
 import { dial, listenUnix, parseAddress, type TransportTls } from '@plugwire/net';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions } from '@plugwire/core';
 import { createSession } from '@plugwire/yamux';
-import { clientOn, openChannel } from './channel.js';
+import { clientOn, openChannel, type GrpcClientTransport } from './channel.js';
 import { createStreamMux, type StreamMux } from './mux.js';
 import { openStreamChannel, type StreamChannel } from './stream-channel.js';
 import { createGrpcBroker } from './broker.js';
@@ -34,6 +34,12 @@ export interface ConnectGrpcOptions extends ConnectTransportOptions<GrpcPlugin> 
    */
   readonly tls?: TransportTls;
   /**
+   * The client that carries the host's calls (health, controller, stdio, broker, the plugins' own clients):
+   * plugwire's lean HTTP/2 client, or grpc-js's channel.
+   * @default 'h2'
+   */
+  readonly transport?: GrpcClientTransport;
+  /**
    * go-plugin v1.6+ `GRPCBrokerMultiplex`: one connection to the plugin carries a yamux session, whose first stream
    * is the main gRPC connection and whose later streams are brokered connections asked for by knocks. Only for a
    * plugin that announced support (7th handshake field). @default false
@@ -59,7 +65,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
   if (exited?.aborted) throw new PluginError('exited', 'the plugin process exited before the host could connect', { cause: exited.reason });
   exited?.addEventListener('abort', onExited, { once: true });
 
-  let channel: Channel;
+  let channel: ChannelInterface;
   let mux: StreamMux | undefined;
   let main: StreamChannel | undefined;
   try {
@@ -73,7 +79,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
       main = await openStreamChannel(() => m.open(), undefined, stop.signal, logger, options.tls);
       channel = main.channel;
     } else {
-      channel = openChannel(options.address, stop.signal, options.tls);
+      channel = openChannel(options.address, stop.signal, options.tls, options.transport);
     }
   } catch (err) {
     exited?.removeEventListener('abort', onExited);
@@ -87,6 +93,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
     stop: stop.signal,
     maxReceiveMessageLength: DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH,
     ...(options.tls && { tls: options.tls }),
+    ...(options.transport && { transport: options.transport }),
     ...(sessionMux ? { mux: () => Promise.resolve(sessionMux) } : {}),
   });
   // Errors are ignored as go-plugin does: a plugin without GRPCBroker still works.

@@ -5,7 +5,7 @@ import { waitForExit } from '@plugwire/core';
  * Whether a call ended because the connection did (UNAVAILABLE, or CANCELLED by the transport) rather than by an
  * answer of the plugin: the channel is no longer READY when that happens.
  */
-export function lostWithConnection(err: Partial<grpc.ServiceError>, channel: grpc.Channel): boolean {
+export function lostWithConnection(err: Partial<grpc.ServiceError>, channel: grpc.ChannelInterface): boolean {
   if (err.code !== grpc.status.UNAVAILABLE && err.code !== grpc.status.CANCELLED) return false;
   return channel.getConnectivityState(false) !== grpc.connectivityState.READY;
 }
@@ -19,7 +19,7 @@ export function lostWithConnection(err: Partial<grpc.ServiceError>, channel: grp
  * @param stop - the connection's stop signal
  * @param deliver - runs the caller's callback (after `why` rewrote the error)
  */
-export function deliverFailure(err: grpc.ServiceError, channel: grpc.Channel, stop: AbortSignal, deliver: () => void): void {
+export function deliverFailure(err: grpc.ServiceError, channel: grpc.ChannelInterface, stop: AbortSignal, deliver: () => void): void {
   if (stop.aborted || !lostWithConnection(err, channel)) {
     deliver();
     return;

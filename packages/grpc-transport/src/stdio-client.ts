@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Writable } from 'node:stream';
 import type { Logger } from '@plugwire/core';
 import { clientOn } from './channel.js';
+import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
 import { GRPCStdioClient, StdioData_Channel, type StdioData } from './gen/grpc_stdio.js';
 
 /** The host's end of GRPCStdio. */
@@ -20,7 +21,7 @@ export interface StdioMirror {
  * @param stderr - target of the plugin's stderr, or undefined to discard
  * @param logger - the host's logger
  */
-export function mirrorStdio(channel: grpc.Channel, stdout: Writable | undefined, stderr: Writable | undefined, logger: Logger): StdioMirror {
+export function mirrorStdio(channel: grpc.ChannelInterface, stdout: Writable | undefined, stderr: Writable | undefined, logger: Logger): StdioMirror {
   const call = clientOn(GRPCStdioClient, channel).streamStdio({});
   let waiting = 0;
   const resume = (): void => {
@@ -43,7 +44,7 @@ export function mirrorStdio(channel: grpc.Channel, stdout: Writable | undefined,
   const ended = new Promise<void>((resolve) => {
     call.on('status', () => resolve());
     call.on('error', (err: grpc.ServiceError) => {
-      if (err.code === grpc.status.UNIMPLEMENTED || (err.code === grpc.status.UNAVAILABLE && !err.details.startsWith('plugin '))) {
+      if (err.code === grpc.status.UNIMPLEMENTED || (err.code === grpc.status.UNAVAILABLE && err.details !== EXITED_DETAILS && err.details !== CLOSED_DETAILS)) {
         logger.warn({ error: err.details }, 'stdio service not available, stdout/stderr syncing unavailable');
       } else if (err.code === grpc.status.CANCELLED || err.code === grpc.status.UNAVAILABLE) {
         logger.debug({ error: err.details }, 'stdio stream ended');

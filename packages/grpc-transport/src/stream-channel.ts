@@ -8,7 +8,7 @@ import { openChannel } from './channel.js';
 /** A grpc-js channel whose connections are streams of a multiplexed session, and what releases it. */
 export interface StreamChannel {
   /** The channel; calls on it end when `stop` fires. */
-  readonly channel: grpc.Channel;
+  readonly channel: grpc.ChannelInterface;
   /** Closes the channel, its streams and its private socket; idempotent. */
   close(): Promise<void>;
 }

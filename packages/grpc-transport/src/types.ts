@@ -19,7 +19,7 @@ export interface GrpcBroker extends Broker {
    * Waits (at most 5 s, as go-plugin) for the other side to announce `id` and returns a channel to it.
    * Rejects with `timeout` (`timeout waiting for connection info`). The broker closes the channel when it closes.
    */
-  dial(id: number, options?: AbortOptions): Promise<grpc.Channel>;
+  dial(id: number, options?: AbortOptions): Promise<grpc.ChannelInterface>;
   /** Closes the broker, its servers and the channels it dialed; idempotent. */
   close(): Promise<void>;
 }
@@ -35,5 +35,5 @@ export interface GrpcPlugin<T = unknown> {
    * Host side: build the object the host calls, on `channel` (see `clientOn`). `signal` fires when the plugin
    * process exited or the connection closed (go-plugin's `doneCtx`).
    */
-  grpcClient(broker: GrpcBroker, channel: grpc.Channel, signal: AbortSignal): T | Promise<T>;
+  grpcClient(broker: GrpcBroker, channel: grpc.ChannelInterface, signal: AbortSignal): T | Promise<T>;
 }

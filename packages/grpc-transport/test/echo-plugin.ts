@@ -61,7 +61,7 @@ export function echoPlugin(output?: { stdout: Writable; stderr: Writable }): Grp
       };
       server.addService(EchoService, impl);
     },
-    grpcClient(broker: GrpcBroker, channel: grpc.Channel, exited: AbortSignal): EchoApi {
+    grpcClient(broker: GrpcBroker, channel: grpc.ChannelInterface, exited: AbortSignal): EchoApi {
       const client = clientOn(EchoClient, channel);
       return {
         async echo(data) {

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CLIENT_TRANSPORTS } from './transports.js';
 import { PluginError, silentLogger, type ClientProtocol, type Logger } from '@plugwire/core';
 import { buildGo, goSkipReason } from '../../../test/support/go.js';
 import { PassThrough } from 'node:stream';
@@ -46,7 +47,7 @@ async function launch(binary: string): Promise<GoPlugin> {
   return { child, socket: parts[3]!, exited, exit, stderr };
 }
 
-describe.skipIf(goSkipReason() !== undefined)('gRPC transport against a go-plugin v1.0.1 plugin', () => {
+describe.skipIf(goSkipReason() !== undefined).each(CLIENT_TRANSPORTS)('gRPC transport (%s client) against a go-plugin v1.0.1 plugin', (transport) => {
   let binary: string;
   let plugin: GoPlugin | undefined;
   let client: ClientProtocol | undefined;
@@ -67,7 +68,7 @@ describe.skipIf(goSkipReason() !== undefined)('gRPC transport against a go-plugi
   async function connect(warnings: string[] = []): Promise<EchoApi> {
     plugin = await launch(binary);
     const logger: Logger = { ...silentLogger, warn: (_f, m) => warnings.push(m) };
-    client = await connectGrpc({
+    client = await connectGrpc({ transport,
       address: { network: 'unix', address: plugin.socket },
       plugins: { echo: echoPlugin() },
       logger,

@@ -2,13 +2,14 @@
 import * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { CLIENT_TRANSPORTS } from './transports.js';
 import { PluginError, silentLogger, type ClientProtocol, type Logger } from '@plugwire/core';
 import { connectGrpc, type GrpcBroker } from '../src/index.js';
 import { ConnInfo, GRPCBrokerService } from '../src/gen/grpc_broker.js';
 import { StdioData, type StdioData_Channel } from '../src/gen/grpc_stdio.js';
 import { Collector, socketDir } from './support.js';
 
-describe('gRPC transport, host side, facing a hostile plugin', () => {
+describe.each(CLIENT_TRANSPORTS)('gRPC transport, host side (%s client), facing a hostile plugin', (transport) => {
   const sockets = socketDir();
   let server: grpc.Server | undefined;
   let client: ClientProtocol | undefined;
@@ -44,7 +45,7 @@ describe('gRPC transport, host side, facing a hostile plugin', () => {
         },
       }),
     );
-    client = await connectGrpc({
+    client = await connectGrpc({ transport,
       address: { network: 'unix', address: path },
       plugins: { probe: { grpcServer: () => {}, grpcClient: (broker: GrpcBroker) => broker } },
       logger: silentLogger,
@@ -94,7 +95,7 @@ describe('gRPC transport, host side, facing a hostile plugin', () => {
     const errors: string[] = [];
     const logger: Logger = { ...silentLogger, warn: (_f, m) => warnings.push(m), error: (_f, m) => errors.push(m) };
     const stdout = new Collector();
-    client = await connectGrpc({
+    client = await connectGrpc({ transport,
       address: { network: 'unix', address: path },
       plugins: { probe: { grpcServer: () => {}, grpcClient: (broker: GrpcBroker) => broker } },
       logger,

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CLIENT_TRANSPORTS } from './transports.js';
 import { PluginError, silentLogger, type ClientProtocol, type Logger, type ServerProtocol } from '@plugwire/core';
 import { connectGrpc, serveGrpc, type GrpcPlugin } from '../src/index.js';
 import { echoPlugin, type EchoApi } from './echo-plugin.js';
@@ -38,7 +39,7 @@ interface Harness {
   warnings: string[];
 }
 
-describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
+describe.each(CLIENT_TRANSPORTS)('gRPC transport, TS host (%s client) and TS plugin over a unix socket', (transport) => {
   let sockets: ReturnType<typeof socketDir>;
   let h: Harness;
 
@@ -59,7 +60,7 @@ describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
     const exited = new AbortController();
     const warnings: string[] = [];
     const logger: Logger = { ...silentLogger, warn: (_f, m) => warnings.push(m) };
-    const client = await connectGrpc({
+    const client = await connectGrpc({ transport,
       address: server.address,
       plugins: plugins ?? { echo: echoPlugin(), half: {} },
       logger,
@@ -111,7 +112,7 @@ describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
       close: () => new Promise<void>((resolve) => tcp.close(() => resolve())),
     };
     const server = await serveGrpc({ plugins: { echo: echoPlugin() }, listener, createListener: () => unixListener(sockets.dir), logger: silentLogger });
-    const client = await connectGrpc({ address: server.address, plugins: { echo: echoPlugin() }, logger: silentLogger, brokerSocketDir: sockets.dir });
+    const client = await connectGrpc({ transport, address: server.address, plugins: { echo: echoPlugin() }, logger: silentLogger, brokerSocketDir: sockets.dir });
     h = { server, client } as Harness;
     const api = (await client.dispense('echo')) as EchoApi;
     expect((await api.echo(Buffer.from('over tcp'))).toString()).toBe('over tcp');
@@ -179,7 +180,7 @@ describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
     // Nobody reads yet: the writer is told to wait.
     expect(pluginStdout.write(payload)).toBe(false);
     const stdout = new Collector();
-    const client = await connectGrpc({ address: server.address, plugins: {}, logger: silentLogger, syncStdout: stdout });
+    const client = await connectGrpc({ transport, address: server.address, plugins: {}, logger: silentLogger, syncStdout: stdout });
     h = { server, client } as Harness;
     await new Promise<void>((resolve) => pluginStdout.once('drain', resolve));
     await client.close();
@@ -205,7 +206,7 @@ describe('gRPC transport, TS host and TS plugin over a unix socket', () => {
         });
       },
     });
-    const client = await connectGrpc({ address: server.address, plugins: {}, logger: silentLogger, syncStdout: slow });
+    const client = await connectGrpc({ transport, address: server.address, plugins: {}, logger: silentLogger, syncStdout: slow });
     h = { server, client } as Harness;
     const payload = Buffer.from(Array.from({ length: 256 * 1024 }, (_, i) => i % 253));
     pluginStdout.write(payload);

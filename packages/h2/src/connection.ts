@@ -92,6 +92,14 @@ export class H2Stream {
     this.session.write(this, data, end, cb);
   }
 
+  /**
+   * Like {@link H2Stream.write}, for a payload built after 9 bytes of headroom (`framed[0..9)`): when the windows
+   * allow, the DATA frame header is written into the headroom and the bytes go out without another copy.
+   */
+  writeFramed(framed: Buffer, end: boolean, cb?: (err?: PluginError) => void): void {
+    this.session.writeFramed(this, framed, end, cb);
+  }
+
   /** Reports `n` bytes of received DATA as released, reopening the receive window. */
   consumed(n: number): void {
     this.session.consumed(this, n);
@@ -143,6 +151,9 @@ export class H2Connection {
   private resolveClosed!: () => void;
   private socketClosed = false;
   private closing = false;
+  private peerSettled = false;
+  private readonly basePaths = new Map<string, HeaderField[]>();
+  private readonly stableHeaders = new WeakSet<HeaderField[]>();
   private lingerTimer: NodeJS.Timeout | undefined;
 
   /** @internal use {@link createH2Client} */
@@ -181,6 +192,27 @@ export class H2Connection {
   /** The options in force. */
   get options(): ResolvedH2ClientOptions {
     return this.opts;
+  }
+
+  /** True once the peer's first SETTINGS arrived and until the connection ends or goes away. */
+  get ready(): boolean {
+    return this.peerSettled && !this.error;
+  }
+
+  /**
+   * The request headers of a call with no metadata and no deadline on `path`, one array per path (so that its
+   * HPACK block can be reused).
+   */
+  baseHeaders(path: string, make: () => HeaderField[]): HeaderField[] {
+    let fields = this.basePaths.get(path);
+    if (!fields) {
+      fields = make();
+      if (this.basePaths.size < 4096) {
+        this.basePaths.set(path, fields);
+        this.stableHeaders.add(fields);
+      }
+    }
+    return fields;
   }
 
   /** Streams open or waiting. */
@@ -257,6 +289,32 @@ export class H2Connection {
   }
 
   /** @internal */
+  writeFramed(stream: H2Stream, framed: Buffer, end: boolean, cb?: (err?: PluginError) => void): void {
+    const n = framed.length - FRAME_HEADER_LENGTH;
+    if (
+      stream.state === State.Open &&
+      !stream.localEnded &&
+      stream.queue.length === 0 &&
+      !this.blocked &&
+      n <= stream.sendWindow &&
+      n <= this.sendWindow &&
+      n <= this.peerMaxFrame
+    ) {
+      writeFrameHeader(framed, 0, n, FrameType.DATA, end ? Flag.END_STREAM : 0, stream.id);
+      this.send(framed);
+      stream.sendWindow -= n;
+      this.sendWindow -= n;
+      if (cb) process.nextTick(cb);
+      if (end) {
+        stream.localEnded = true;
+        this.afterLocalEnd(stream);
+      }
+      return;
+    }
+    this.write(stream, framed.subarray(FRAME_HEADER_LENGTH), end, cb);
+  }
+
+  /** @internal */
   consumed(stream: H2Stream, n: number): void {
     if (stream.state !== State.Open || stream.remoteEnded) return;
     stream.recvUnacked += n;
@@ -323,7 +381,7 @@ export class H2Connection {
     stream.recvWindow = this.opts.streamWindow;
     this.streams.set(stream.id, stream);
     this.active++;
-    const block = this.encoder.encode(stream.headers);
+    const block = this.stableHeaders.has(stream.headers) ? this.encoder.encodeStable(stream.headers) : this.encoder.encode(stream.headers);
     const endStream = stream.localEnded && stream.queue.length === 1 && stream.queue[0]!.buf.length === 0;
     this.sendHeaderBlock(stream.id, block, endStream);
     if (endStream) {
@@ -343,7 +401,10 @@ export class H2Connection {
       const n = Math.min(max, block.length - off);
       const last = off + n >= block.length;
       const flags = (last ? Flag.END_HEADERS : 0) | (first && endStream ? Flag.END_STREAM : 0);
-      this.send(frame(first ? FrameType.HEADERS : FrameType.CONTINUATION, flags, streamId, block.subarray(off, off + n)));
+      const header = Buffer.allocUnsafe(FRAME_HEADER_LENGTH);
+      writeFrameHeader(header, 0, n, first ? FrameType.HEADERS : FrameType.CONTINUATION, flags, streamId);
+      this.send(header);
+      if (n > 0) this.send(block.subarray(off, off + n));
       off += n;
       first = false;
     } while (off < block.length);
@@ -520,6 +581,11 @@ export class H2Connection {
 
   private addFragment(fragment: Buffer, last: boolean): void {
     const block = this.block!;
+    if (last && block.chunks.length === 0) {
+      // The common case, one HEADERS frame: decode the received bytes in place.
+      this.block = undefined;
+      return this.decodeBlock(block.streamId, block.endStream, fragment);
+    }
     block.length += fragment.length;
     // A block is never much larger than the list it decodes to: bound it so endless CONTINUATION cannot grow memory.
     if (block.length > this.opts.maxHeaderListSize + 16384) {
@@ -528,18 +594,21 @@ export class H2Connection {
     block.chunks.push(Buffer.from(fragment));
     if (!last) return;
     this.block = undefined;
-    const bytes = block.chunks.length === 1 ? block.chunks[0]! : Buffer.concat(block.chunks);
+    this.decodeBlock(block.streamId, block.endStream, Buffer.concat(block.chunks));
+  }
+
+  private decodeBlock(streamId: number, endStream: boolean, bytes: Buffer): void {
     let decoded;
     try {
       decoded = this.decoder.decode(bytes);
     } catch (err) {
       throw new FrameError(ErrorCode.COMPRESSION_ERROR, PluginError.from(err).message);
     }
-    const stream = this.streams.get(block.streamId);
-    if (!stream) return this.checkKnown(block.streamId);
+    const stream = this.streams.get(streamId);
+    if (!stream) return this.checkKnown(streamId);
     if (stream.resetPending || stream.remoteEnded) return;
-    if (block.endStream) this.remoteEnd(stream);
-    stream.handler.onHeaders(decoded.fields, block.endStream, decoded.tooLarge);
+    if (endStream) this.remoteEnd(stream);
+    stream.handler.onHeaders(decoded.fields, endStream, decoded.tooLarge);
   }
 
   /** Frames on a stream this side never opened are a connection error; on one it closed, they are ignored. */
@@ -609,6 +678,7 @@ export class H2Connection {
       }
     }
     this.send(settingsFrame([], true));
+    this.peerSettled = true;
     this.checkWriteBacklog();
     this.startWaiting();
     this.pump();

@@ -8,7 +8,10 @@ import type { H2Connection, H2Stream, StreamFailure, StreamHandler } from './con
 import type { HeaderField } from './hpack/dynamic-table.js';
 import { Status, statusFromHttp, statusFromReset, type GrpcStatus } from './status.js';
 
-/** Receives what a call returns. Messages come only as asked for ({@link GrpcCall.read}) unless `autoRead`. */
+/**
+ * Receives what a call returns. Messages come only as asked for ({@link GrpcCall.read}) unless `autoRead`; the
+ * status comes once every message that arrived was handed over.
+ */
 export interface GrpcCallListener {
   /** Response headers (reserved fields removed); not called for a trailers-only answer. */
   onMetadata?(metadata: HeaderField[]): void;
@@ -74,6 +77,7 @@ export class GrpcCall implements StreamHandler {
   private done = false;
   private gotHeaders = false;
   private timer: NodeJS.Timeout | undefined;
+  private deadlineAt = Infinity;
   private readonly onAbort?: () => void;
   private readonly maxReceive: number;
   private readonly autoRead: boolean;
@@ -99,7 +103,7 @@ export class GrpcCall implements StreamHandler {
       return;
     }
     const o = conn.options;
-    const fields: HeaderField[] = [
+    const base = (): HeaderField[] => [
       [':method', 'POST'],
       [':scheme', o.scheme],
       [':path', path],
@@ -108,6 +112,8 @@ export class GrpcCall implements StreamHandler {
       ['te', 'trailers'],
       ['user-agent', USER_AGENT],
     ];
+    const plain = (options.deadline === undefined || !Number.isFinite(options.deadline)) && !options.metadata?.length;
+    const fields = plain ? conn.baseHeaders(path, base) : base();
     if (options.deadline !== undefined && Number.isFinite(options.deadline)) {
       const left = options.deadline - Date.now();
       if (left <= 0) {
@@ -115,10 +121,13 @@ export class GrpcCall implements StreamHandler {
         return;
       }
       fields.push(['grpc-timeout', timeoutHeader(left)]);
+      this.deadlineAt = options.deadline;
       this.timer = setTimeout(() => this.cancel(Status.DEADLINE_EXCEEDED, 'deadline exceeded', new PluginError('timeout', 'the call ran past its deadline')), left);
     }
-    for (const f of options.metadata ?? []) {
-      if (!RESERVED.has(f[0]) && f[0][0] !== ':') fields.push(f);
+    if (!plain) {
+      for (const f of options.metadata ?? []) {
+        if (!RESERVED.has(f[0]) && f[0][0] !== ':') fields.push(f);
+      }
     }
     try {
       this.stream = conn.request(fields, this);
@@ -138,21 +147,30 @@ export class GrpcCall implements StreamHandler {
     return this.done || this.status !== undefined;
   }
 
-  /** Sends one message; `cb` runs when it is handed to the socket (or with an error if the call ended). */
-  sendMessage(message: Buffer, cb?: (err?: PluginError) => void): void {
+  /**
+   * Sends one message; `cb` runs when it is handed to the socket (or with an error if the call ended). `end`
+   * half-closes the request side with the same frame.
+   */
+  sendMessage(message: Buffer, cb?: (err?: PluginError) => void, end = false): void {
     const stream = this.stream;
     if (!stream || this.ended) {
       if (cb) process.nextTick(cb, new PluginError('closed', 'the call already ended'));
       return;
     }
+    if (message.length < 16384) {
+      // One buffer: room for the DATA frame header, the 5-byte prefix, the message.
+      const framed = Buffer.allocUnsafe(14 + message.length);
+      framed[9] = 0;
+      framed.writeUInt32BE(message.length, 10);
+      message.copy(framed, 14);
+      stream.writeFramed(framed, end, cb);
+      return;
+    }
     const prefix = Buffer.allocUnsafe(5);
     prefix[0] = 0;
     prefix.writeUInt32BE(message.length, 1);
-    if (message.length < 16384) stream.write(Buffer.concat([prefix, message], 5 + message.length), false, cb);
-    else {
-      stream.write(prefix, false);
-      stream.write(message, false, cb);
-    }
+    stream.write(prefix, false);
+    stream.write(message, end, cb);
   }
 
   /** Ends the request side (END_STREAM). */
@@ -160,7 +178,7 @@ export class GrpcCall implements StreamHandler {
     if (this.stream && !this.ended) this.stream.write(Buffer.alloc(0), true);
   }
 
-  /** Asks for one more message (or the status, once no message is left). */
+  /** Asks for one more message. */
   read(): void {
     this.reads++;
     this.deliver();
@@ -311,7 +329,8 @@ export class GrpcCall implements StreamHandler {
       this.stream?.consumed(this.deferred);
       this.deferred = 0;
     }
-    if (this.queue.length === 0 && this.status && !this.done && (this.autoRead || this.reads > 0)) {
+    // The status follows the last message once every message was handed over (it needs no read of its own).
+    if (this.queue.length === 0 && this.status && !this.done) {
       const s = this.status;
       this.finish(s);
     }
@@ -336,6 +355,10 @@ export class GrpcCall implements StreamHandler {
   private finish(status: GrpcStatus): void {
     if (this.done) return;
     this.done = true;
+    if (status.code !== Status.OK && status.code !== Status.DEADLINE_EXCEEDED && Date.now() >= this.deadlineAt && !this.signal?.aborted) {
+      // The server gave up at the deadline it was sent (reset, or a CANCELLED status) just before the local timer.
+      status = { code: Status.DEADLINE_EXCEEDED, details: 'deadline exceeded', metadata: status.metadata, error: new PluginError('timeout', 'the call ran past its deadline') };
+    }
     this.status = status;
     this.clear();
     this.listener.onStatus(status);

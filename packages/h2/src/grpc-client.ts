@@ -198,8 +198,7 @@ export function createCaller(conn: H2Connection): GrpcCaller {
       }
       return single(method, (l) => {
         const call = begin(method, options, true)(l);
-        call.sendMessage(bytes);
-        call.halfClose();
+        call.sendMessage(bytes, undefined, true);
         return call;
       });
     },
@@ -207,8 +206,7 @@ export function createCaller(conn: H2Connection): GrpcCaller {
       const bytes = encode(method, request);
       return responses(method, (l) => {
         const call = begin(method, options, false)(l);
-        call.sendMessage(bytes);
-        call.halfClose();
+        call.sendMessage(bytes, undefined, true);
         return call;
       });
     },

@@ -84,7 +84,7 @@ const mutation = fc.oneof(
 type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
 
 function mutate(frames: Buffer[], mutations: Mutation[]): Buffer[] {
-  const out = frames.map((f) => Buffer.from(f));
+  const out: Buffer[] = frames.map((f) => Buffer.from(f));
   for (const m of mutations) {
     if (out.length === 0) break;
     const i = m.at % out.length;

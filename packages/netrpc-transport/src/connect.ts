@@ -93,7 +93,8 @@ class NetRpcClientProtocol implements ClientProtocol {
   }
 
   abort(reason?: unknown): void {
-    const err = reason instanceof PluginError ? reason : new PluginError('closed', 'the netrpc connection was aborted', { cause: reason });
+    // The same code as the gRPC transport: `aborted` unless the reason says otherwise.
+    const err = PluginError.from(reason ?? new PluginError('aborted', 'the plugin connection was aborted'), 'aborted');
     this.closing ??= Promise.resolve(false);
     for (const c of this.clients) c.abort(err);
     this.control.abort(err);

@@ -9,6 +9,7 @@ import {
 } from '@plugwire/core';
 import { decodeHandshakeCert, generateIdentity, mutualTls, parseCertificate, userTls, type Identity, type TransportTls } from '@plugwire/net';
 import { launch, manage, reattach, type PluginProcess, type ReattachConfig } from '@plugwire/process';
+import type { GrpcClientTransport } from '@plugwire/grpc-transport';
 import type { ClientOf, PluginDefinition, PluginSet } from './definition.js';
 import { validateClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import { share, type Shared } from './shared.js';
@@ -18,7 +19,7 @@ const closedError = (): PluginError => new PluginError('closed', 'this client wa
 /** Loads only the transport the plugin speaks: a netrpc host never loads grpc-js. */
 async function transportFor(
   protocol: ProtocolName,
-): Promise<{ connect(o: ConnectTransportOptions<PluginDefinition<unknown, unknown>> & { readonly multiplex: boolean }): Promise<ClientProtocol> }> {
+): Promise<{ connect(o: ConnectTransportOptions<PluginDefinition<unknown, unknown>> & { readonly multiplex: boolean; readonly transport?: GrpcClientTransport }): Promise<ClientProtocol> }> {
   return protocol === 'grpc' ? import('./grpc/transport.js') : import('./netrpc/transport.js');
 }
 
@@ -155,6 +156,7 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
         syncStderr: this.#o.syncStderr,
         // The launch refused a gRPC plugin that did not announce multiplexing when it was asked for.
         multiplex: this.#o.grpcBrokerMultiplex && proc.handshake.muxSupported === true,
+        transport: this.#o.grpcTransport,
         ...(tls && { tls }),
         signal,
       });

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import { LOG_LEVELS, PluginError, type HandshakeConfig, type Logger, type LogLevel, type ProtocolName } from '@plugwire/core';
+import type { GrpcClientTransport } from '@plugwire/grpc-transport';
 import type { TlsSettings } from '@plugwire/net';
 import type { LaunchOptions, ReattachConfig, SecureConfig, VerifyOptions } from '@plugwire/process';
 import type { PluginSet } from './definition.js';
@@ -75,6 +76,12 @@ export interface ClientOptions<P extends PluginSet = PluginSet> {
    */
   readonly grpcBrokerMultiplex?: boolean;
   /**
+   * The client that carries this host's gRPC calls to the plugin: `h2`, plugwire's lean HTTP/2 client, or
+   * `grpc-js`'s own channel. Both hand the gRPC client half a grpc-js channel, so generated clients work on either.
+   * @default 'h2'
+   */
+  readonly grpcTransport?: GrpcClientTransport;
+  /**
    * go-plugin's `AutoMTLS`: the host makes an ephemeral certificate (P-521) at each launch, passes it in
    * `PLUGIN_CLIENT_CERT`, and connects with mutual TLS 1.2+, accepting only the certificate the plugin printed on
    * its handshake line. A plugin that prints none is refused. Not with `reattach` or `tls`. @default false
@@ -123,6 +130,8 @@ export interface ResolvedClientOptions<P extends PluginSet = PluginSet> {
   readonly managed: boolean;
   /** Whether the gRPC broker is multiplexed over the main connection (when the plugin supports it). */
   readonly grpcBrokerMultiplex: boolean;
+  /** The client that carries the host's gRPC calls. */
+  readonly grpcTransport: GrpcClientTransport;
   /** Whether AutoMTLS is on (a fresh identity per launch). */
   readonly autoMTLS: boolean;
   /** The host's own TLS, when given. */
@@ -174,6 +183,9 @@ export function validateClientOptions<P extends PluginSet>(options: ClientOption
   const cmd = commandOf(options.cmd);
   if (cmd && (typeof cmd.command !== 'string' || cmd.command === '')) fail('cmd.command must name the plugin executable');
   if (options.reattach && options.secureConfig) fail('only one of reattach or secureConfig can be set');
+  if (options.grpcTransport !== undefined && options.grpcTransport !== 'h2' && options.grpcTransport !== 'grpc-js') {
+    fail(`grpcTransport must be 'h2' or 'grpc-js', got ${JSON.stringify(options.grpcTransport)}`);
+  }
   if (options.reattach && options.grpcBrokerMultiplex) fail('gRPC broker multiplexing is not supported with Reattach config');
   if (options.reattach && options.autoMTLS) fail('autoMTLS cannot be used with reattach: the first host\'s certificates are gone; use tls');
   if (options.autoMTLS && options.tls) fail('set autoMTLS or tls, not both');
@@ -245,6 +257,7 @@ export function validateClientOptions<P extends PluginSet>(options: ClientOption
     syncStderr: options.syncStderr,
     managed: options.managed ?? false,
     grpcBrokerMultiplex: options.grpcBrokerMultiplex ?? false,
+    grpcTransport: options.grpcTransport ?? 'h2',
     autoMTLS: options.autoMTLS ?? false,
     tls: options.tls,
   };

@@ -18,8 +18,9 @@ function gatedClient(args: string[] = ['gate']) {
     client,
     pidFile,
     async pid(): Promise<number> {
-      await fileAppears(pidFile);
-      return Number(readFileSync(pidFile, 'utf8'));
+      const pid = Number(await fileAppears(pidFile));
+      expect(pid).toBeGreaterThan(0);
+      return pid;
     },
     open: () => writeFileSync(`${pidFile}.go`, ''),
   };
@@ -94,7 +95,8 @@ describe('Client lifecycle', () => {
     expect(err).toMatchObject({ code: 'timeout' });
     await client.kill();
     // The launch kills its process before it rejects; a plugin that got as far as writing its pid is gone.
-    if (existsSync(pidFile)) expect(alive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+    const written = existsSync(pidFile) ? readFileSync(pidFile, 'utf8') : '';
+    if (written !== '') expect(alive(Number(written))).toBe(false);
   });
 
   it('minPort alone keeps the documented maxPort (10000–25000 by default) and the plugin starts', async () => {

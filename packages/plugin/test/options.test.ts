@@ -27,6 +27,19 @@ describe('validateClientOptions', () => {
     expect(validateClientOptions({ handshake, plugins: { greeter }, cmd, allowedProtocols: ['netrpc'] }).allowedProtocols).toEqual(['netrpc']);
   });
 
+  it('security options: autoMTLS and tls resolved, verify/version passed to the launch, bad combinations refused', () => {
+    const reattach = { protocol: 'grpc' as const, protocolVersion: 1, address: { network: 'unix' as const, address: '/x' }, pid: 1 };
+    const verify = { publicKeys: ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='] };
+    expect(validateClientOptions({ handshake, plugins: { greeter }, cmd })).toMatchObject({ autoMTLS: false, tls: undefined });
+    expect(validateClientOptions({ handshake, plugins: { greeter }, cmd, autoMTLS: true }).autoMTLS).toBe(true);
+    expect(validateClientOptions({ handshake, plugins: { greeter }, cmd, verify, version: '^1.4.0' }).launch).toMatchObject({ verify, version: '^1.4.0' });
+    expect(() => validateClientOptions({ handshake, plugins: { greeter }, reattach, autoMTLS: true })).toThrow(/autoMTLS cannot be used with reattach/);
+    expect(() => validateClientOptions({ handshake, plugins: { greeter }, cmd, autoMTLS: true, tls: {} })).toThrow(/set autoMTLS or tls, not both/);
+    expect(() => validateClientOptions({ handshake, plugins: { greeter }, cmd, version: '^1.0.0' })).toThrow(/version needs verify/);
+    expect(() => validateClientOptions({ handshake, plugins: { greeter }, reattach, verify })).toThrow(/cannot be used with reattach/);
+    expect(() => validateServeOptions({ handshake, plugins: {}, tls: {} as never })).toThrow(/tls must be a function/);
+  });
+
   it('one rule for the port range, checked in the constructor', () => {
     expect(validateClientOptions({ handshake, plugins: { greeter }, cmd, minPort: 20000 }).launch).toMatchObject({ minPort: 20000, maxPort: 25000 });
     expect(validateClientOptions({ handshake, plugins: { greeter }, cmd, maxPort: 12000 }).launch).toMatchObject({ minPort: 10000, maxPort: 12000 });

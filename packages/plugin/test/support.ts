@@ -1,5 +1,5 @@
 // Helpers of the plugin package's process tests.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CommandOptions } from '../src/index.js';
@@ -17,7 +17,11 @@ export function pidDir(): { file(name: string): string; cleanup(): void } {
   return { file: (name) => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Waits until `path` exists. */
-export async function fileAppears(path: string): Promise<void> {
-  while (!existsSync(path)) await new Promise((resolve) => setTimeout(resolve, 20));
+/** Waits until `path` exists and has content (a writer creates the file before it writes). */
+export async function fileAppears(path: string): Promise<string> {
+  for (;;) {
+    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    if (text !== '') return text;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

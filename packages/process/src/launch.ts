@@ -175,7 +175,8 @@ function checkHandshake(line: string, o: ValidLaunchOptions, mirror: StderrMirro
     handshake = parseHandshake(line);
   } catch (err) {
     const e = PluginError.from(err, 'handshake');
-    if (e.message.startsWith('Unrecognized remote plugin message') && line.length <= MAX_HANDSHAKE_LINE) {
+    // Fewer than four fields is go-plugin's "Unrecognized remote plugin message": add what we know of the file.
+    if (line.trim().split('|').length < 4 && line.length <= MAX_HANDSHAKE_LINE) {
       const notes = pluginFileNotes(o.command, o.cwd, process.env.PATH);
       throw new PluginError('handshake', `${unrecognizedMessage(line.trim(), { notes })}${stderrTail(mirror)}`, {
         cause: e,

@@ -131,7 +131,12 @@ export async function writeManifest(path: string, manifest: Manifest): Promise<v
  * Reads a manifest file.
  * @param path - the manifest file
  */
-export async function readManifest(path: string): Promise<{ manifest: Manifest; bytes: Buffer }> {
+export async function readManifest(path: string): Promise<{
+  /** The manifest, parsed and checked. */
+  manifest: Manifest;
+  /** The file's bytes as read, which a signature covers. */
+  bytes: Buffer;
+}> {
   const bytes = await readFile(path);
   return { manifest: parseManifest(bytes.toString('utf8')), bytes };
 }

@@ -20,6 +20,7 @@ export class HpackEncoder {
   private inserted = 0;
   private pendingSizeUpdate = -1;
   private out = Buffer.allocUnsafe(1024);
+  private readonly stable = new WeakMap<readonly HeaderField[], { block: Buffer; at: number }>();
   private o = 0;
 
   /** @param maxTableSize - the dynamic table size used (at most the peer's SETTINGS_HEADER_TABLE_SIZE) */
@@ -31,6 +32,19 @@ export class HpackEncoder {
     this.maxTableSize = size;
     this.evict();
     this.pendingSizeUpdate = size;
+  }
+
+  /**
+   * Encodes a header list that is reused as is (the same array, e.g. a method's request headers): once its block
+   * is made only of table references, the block is kept and reused while the dynamic table does not change.
+   */
+  encodeStable(fields: readonly HeaderField[]): Buffer {
+    const cached = this.stable.get(fields);
+    if (cached && cached.at === this.inserted && this.pendingSizeUpdate < 0) return cached.block;
+    const before = this.inserted;
+    const block = this.encode(fields);
+    if (this.inserted === before) this.stable.set(fields, { block, at: before });
+    return block;
   }
 
   /** Encodes one header list into a new buffer. */

@@ -124,7 +124,7 @@ function wrap(raw: RawClient, name: string, def: grpc.MethodDefinition<unknown, 
  * @param channel - the channel to call on; it stays open when the client is dropped
  * @param options - the connection's exit signal
  */
-export function client<S extends object>(service: S & ServiceLike<S>, channel: grpc.Channel, options: ClientOptions = {}): PromiseClient<ServiceOf<S>> {
+export function client<S extends object>(service: S & ServiceLike<S>, channel: grpc.ChannelInterface, options: ClientOptions = {}): PromiseClient<ServiceOf<S>> {
   const def = definitionOf(service);
   const Ctor = grpc.makeGenericClientConstructor(def, 'plugwire');
   const raw = clientOn(Ctor, channel) as unknown as RawClient;

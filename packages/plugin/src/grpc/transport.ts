@@ -1,8 +1,8 @@
 // The gRPC transport behind Client and serve(), loaded only when a plugin speaks gRPC: plugin definitions adapted
 // to the transport's plugin shape.
-import type { Channel, Server } from '@grpc/grpc-js';
+import type { ChannelInterface, Server } from '@grpc/grpc-js';
 import type { ClientProtocol, ConnectTransportOptions, ServeTransportOptions, ServerProtocol } from '@plugwire/core';
-import { connectGrpc, serveGrpc, type GrpcBroker, type GrpcPlugin } from '@plugwire/grpc-transport';
+import { connectGrpc, serveGrpc, type GrpcBroker, type GrpcClientTransport, type GrpcPlugin } from '@plugwire/grpc-transport';
 import type { TransportTls } from '@plugwire/net';
 import type { PluginDefinition } from '../definition.js';
 import { client } from './client.js';
@@ -13,7 +13,7 @@ function hostPlugin(definition: PluginDefinition<unknown, unknown>): Partial<Grp
   const half = definition.grpc;
   if (!half) return {};
   return {
-    grpcClient(broker: GrpcBroker, channel: Channel, signal: AbortSignal) {
+    grpcClient(broker: GrpcBroker, channel: ChannelInterface, signal: AbortSignal) {
       const conn: GrpcConnection = {
         broker,
         channel,
@@ -26,7 +26,9 @@ function hostPlugin(definition: PluginDefinition<unknown, unknown>): Partial<Grp
 }
 
 /** Connects to a plugin serving gRPC. */
-export function connect(options: ConnectTransportOptions<PluginDefinition<unknown, unknown>> & { readonly multiplex: boolean; readonly tls?: TransportTls }): Promise<ClientProtocol> {
+export function connect(
+  options: ConnectTransportOptions<PluginDefinition<unknown, unknown>> & { readonly multiplex: boolean; readonly tls?: TransportTls; readonly transport?: GrpcClientTransport },
+): Promise<ClientProtocol> {
   const plugins = Object.fromEntries(Object.entries(options.plugins).map(([name, d]) => [name, hostPlugin(d as PluginDefinition<unknown, unknown>)]));
   return connectGrpc({ ...options, plugins });
 }

@@ -1,5 +1,5 @@
 // Types of the gRPC halves and of the promise client / handler helpers. Type-only: importing it loads no grpc-js.
-import type { Channel, Metadata, Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ChannelInterface, Metadata, Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { AbortOptions } from '@plugwire/core';
 import type { GrpcBroker } from '@plugwire/grpc-transport';
 
@@ -84,7 +84,7 @@ export interface ServiceImplementation {
 /** What the gRPC client half gets: the connection to the plugin. */
 export interface GrpcConnection {
   /** The plugin's gRPC channel (owned by the connection: do not close it). */
-  readonly channel: Channel;
+  readonly channel: ChannelInterface;
   /** go-plugin's `GRPCBroker`: extra connections in either direction (callbacks). */
   readonly broker: GrpcBroker;
   /** Fires when the plugin process exited or the connection closed (go-plugin's `doneCtx`). */
