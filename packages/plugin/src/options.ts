@@ -156,7 +156,14 @@ export interface ResolvedClientOptions<P extends PluginSet = PluginSet> {
   /** Deadline of the connection and of each dispense, in ms. */
   readonly connectTimeout: number;
   /** What the transport gets: default call deadline and liveness check (each undefined for the transport's default). */
-  readonly calls: { readonly callTimeout?: number; readonly livenessInterval?: number; readonly livenessTimeout?: number };
+  readonly calls: {
+    /** Default deadline of every call, in ms; undefined: none. */
+    readonly callTimeout?: number;
+    /** How often an idle connection is checked, in ms; undefined: the transport's default. */
+    readonly livenessInterval?: number;
+    /** How long a liveness check may take before pending calls fail, in ms; undefined: the transport's default. */
+    readonly livenessTimeout?: number;
+  };
 }
 
 function fail(message: string): never {
