@@ -5,6 +5,6 @@ export { reattach } from './reattach.js';
 export { cleanupClients, manage } from './manage.js';
 export type { ManagedClient } from './manage.js';
 export type { PluginProcess, ProcessExit, ReattachConfig, ReattachOptions } from './types.js';
-export { verifyChecksum } from '@plugwire/trust';
+export { verifyChecksum } from './verify.js';
 export type { SecureConfig, VerifyOptions } from '@plugwire/trust';
 export { pluginFileNotes, resolveCommand } from './diagnose.js';

@@ -16,7 +16,8 @@ import {
 import type { Handshake } from '@plugwire/handshake';
 import { mirrorStderr } from '@plugwire/logging';
 import type { StderrMirror } from '@plugwire/logging';
-import { prepareVerifiedLaunch, verifyChecksum, type PreparedLaunch } from '@plugwire/trust';
+import type { PreparedLaunch } from '@plugwire/trust';
+import { verifyChecksum } from './verify.js';
 import { pluginFileNotes, resolveCommand } from './diagnose.js';
 import { createPluginProcess } from './handle.js';
 import { safeLog } from './log.js';
@@ -251,6 +252,8 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
   // Signed plugins run from private copies of the checked files, so what runs is what was checked.
   let prepared: PreparedLaunch | undefined;
   if (o.verify !== undefined) {
+    // Loaded only here: @plugwire/trust pulls in semver (~50 ms and ~8 MiB RSS at start-up).
+    const { prepareVerifiedLaunch } = await import('@plugwire/trust');
     prepared = await prepareVerifiedLaunch({
       command: o.command,
       args: o.args ?? [],
