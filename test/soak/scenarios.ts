@@ -105,6 +105,11 @@ export async function manyCalls(proto: 'grpc' | 'netrpc', n: number): Promise<Re
             global.gc?.();
             rssWarm = process.memoryUsage().rss;
           }
+          if (n >= 1_000_000 && i > 0 && i % Math.floor(n / 20) === 0) {
+            // Long runs show the curve, to tell a plateau from a creep.
+            const m = process.memoryUsage();
+            console.log(`  ${proto} ${i} calls: rss ${mib(m.rss)} heap ${mib(m.heapUsed)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)}`);
+          }
         }
       }),
     );
