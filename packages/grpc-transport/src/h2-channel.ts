@@ -14,7 +14,9 @@ type MessageContext = Parameters<GrpcJsCall['sendMessageWithContext']>[0];
 
 /** Where an h2 channel connects. */
 export interface H2ChannelAddress {
+  /** `unix` for a socket path, `tcp` for `host:port`. */
   readonly network: 'unix' | 'tcp';
+  /** The socket path or `host:port`, as the handshake line gave it. */
   readonly address: string;
 }
 

@@ -2,6 +2,7 @@ export { connectGrpc } from './connect.js';
 export type { ConnectGrpcOptions } from './connect.js';
 export { serveGrpc, DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH } from './serve.js';
 export type { ServeGrpcOptions } from './serve.js';
+export { encodeFileDescriptorProto, fileDescriptorSet } from './file-descriptors.js';
 export { channelCredentials, clientOn } from './channel.js';
 export type { GrpcClientTransport } from './channel.js';
 export { H2Channel } from './h2-channel.js';
