@@ -8,3 +8,5 @@ export type { PluginProcess, ProcessExit, ReattachConfig, ReattachOptions } from
 export { verifyChecksum } from './verify.js';
 export type { SecureConfig, VerifyOptions } from '@plugwire/trust';
 export { pluginFileNotes, resolveCommand } from './diagnose.js';
+export { discover } from './discover.js';
+export type { PluginRunner, RunSpec } from './options.js';
