@@ -148,11 +148,11 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
     server.addService(GRPCControllerService, controllerServer);
     server.addService(GRPCStdioService, stdio.implementation);
     for (const [name, plugin] of Object.entries(options.plugins)) {
-      if (typeof plugin.grpcServer !== 'function') {
+      if (typeof plugin.server !== 'function') {
         throw new PluginError('unimplemented', `"${name}" is not a GRPC-compatible plugin; give its definition a gRPC server half, or serve it over netrpc`);
       }
       try {
-        await plugin.grpcServer(broker, server);
+        await plugin.server(broker, server);
       } catch (err) {
         throw new PluginError('internal', `error registering "${name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }

@@ -8,12 +8,12 @@ import type { PluginDefinition } from '../definition.js';
 import { client } from './client.js';
 import type { GrpcConnection, ServiceImplementation, ServiceLike } from './types.js';
 
-/** A definition's gRPC client half as the transport's `grpcClient`; absent when the definition has none. */
+/** A definition's gRPC client half as the transport's `client`; absent when the definition has none. */
 function hostPlugin(definition: PluginDefinition<unknown, unknown>): Partial<GrpcPlugin> {
   const half = definition.grpc;
   if (!half) return {};
   return {
-    grpcClient(broker: GrpcBroker, channel: ChannelInterface, signal: AbortSignal) {
+    client(broker: GrpcBroker, channel: ChannelInterface, signal: AbortSignal) {
       const conn: GrpcConnection = {
         broker,
         channel,
@@ -58,7 +58,7 @@ export function serve(
     Object.entries(options.plugins).map(([name, { definition, impl }]): [string, Partial<GrpcPlugin>] => {
       const half = definition.grpc;
       if (!half) return [name, {}];
-      return [name, { grpcServer: async (broker, server) => register(server, await half.server(impl, broker, server), sets) }];
+      return [name, { server: async (broker, server) => register(server, await half.server(impl, broker, server), sets) }];
     }),
   );
   return serveGrpc({ ...options, plugins, reflectionDescriptorSets: sets });
