@@ -118,8 +118,16 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+/** What {@link hashAll} read. */
+export interface StreamDigest {
+  /** How many bytes the stream carried. */
+  readonly bytes: number;
+  /** Their hex SHA-256. */
+  readonly sha: string;
+}
+
 /** Reads to the end, hashing as it goes (no big buffer). */
-export async function hashAll(stream: Readable): Promise<{ bytes: number; sha: string }> {
+export async function hashAll(stream: Readable): Promise<StreamDigest> {
   const h = createHash('sha256');
   let bytes = 0;
   await new Promise<void>((resolve, reject) => {
@@ -162,8 +170,14 @@ export function timerCount(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
 
+/** Lines of a stream, one at a time (see {@link lineReader}). */
+export interface LineReader {
+  /** The next line, without its newline; rejects once the stream ended or failed. */
+  next(): Promise<string>;
+}
+
 /** Splits a readable into lines; `next()` resolves with the next one. */
-export function lineReader(stream: Readable): { next(): Promise<string> } {
+export function lineReader(stream: Readable): LineReader {
   let buf = '';
   const lines: string[] = [];
   const waiters: Array<{ resolve: (l: string) => void; reject: (e: Error) => void }> = [];
