@@ -29,9 +29,10 @@ export interface ServeGrpcOptions extends ServeTransportOptions<GrpcPlugin> {
   /**
    * Encoded google.protobuf.FileDescriptorSets of the user's services (`protoc --include_imports
    * --descriptor_set_out=…`), so that gRPC reflection describes them too; the built-in services are always described.
+   * A function is called on the first reflection call (after the plugins registered).
    * @default []
    */
-  readonly reflectionDescriptorSets?: readonly Uint8Array[];
+  readonly reflectionDescriptorSets?: readonly Uint8Array[] | (() => Promise<readonly Uint8Array[]>);
   /**
    * TLS on the plugin's listener and its broker listeners and dials (AutoMTLS or the plugin's own TLS).
    * @default none (plaintext)

@@ -81,9 +81,11 @@ export interface ServiceImplementation {
   readonly implementation: UntypedServiceImplementation;
   /**
    * Encoded google.protobuf.FileDescriptorProtos describing the service (its file and the files it imports), which
-   * `serve()` hands to gRPC reflection; empty when the definition carries none.
+   * `serve()` hands to gRPC reflection: a `@grpc/proto-loader` definition's own; empty for other code.
    */
   readonly descriptors: readonly Uint8Array[];
+  /** ts-proto's schema of the service's file (`implement()`'s `schema` option), encoded for reflection when asked. */
+  readonly schema?: ProtoSchema;
 }
 
 /**
