@@ -2,12 +2,13 @@
 // Node as the baseline. Imports the built @plugwire/yamux; builds the Go programs from test/go/src/yamuxfix.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { createSession, type YamuxSession } from '@plugwire/yamux';
+import { socketPair } from '@plugwire/yamux/testing';
 import { buildGo } from '../test/support/go.js';
 import type { BenchSection } from './types.js';
 
@@ -15,27 +16,6 @@ const SIZE = 64 * 1024 * 1024;
 const CHUNK = 64 * 1024;
 const RUNS = 5;
 const chunk = Buffer.alloc(CHUNK, 7);
-
-async function socketPair(): Promise<{ a: Socket; b: Socket; cleanup(): void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'yamux-bench-'));
-  const path = join(dir, 's.sock');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-  const a = connect(path);
-  await new Promise<void>((resolve) => a.once('connect', resolve));
-  const b = await accepted;
-  server.close();
-  return {
-    a,
-    b,
-    cleanup() {
-      a.destroy();
-      b.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Writes SIZE bytes in 64 KiB chunks honouring backpressure, then ends. */
 async function pump(w: Writable): Promise<void> {
