@@ -2,7 +2,7 @@
 // taking { signal }, streams as async iterables, every failure a PluginError.
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import { PluginError, abortError, type AbortOptions } from '@plugwire/core';
+import { PluginError, abortError, waitForExit, type AbortOptions } from '@plugwire/core';
 import { callerOf, clientOn, toPluginError, type GrpcCaller } from '@plugwire/grpc-transport';
 import type { MessageSource, PromiseClient, ServiceLike, ServiceOf } from './types.js';
 
@@ -57,6 +57,10 @@ async function* responses(call: grpc.ClientReadableStream<unknown>, signal: Abor
     ended = true;
   } catch (err) {
     ended = true;
+    // A stream lost with the connection: a killed plugin's socket closes just before the host sees it exit (unary
+    // calls get the same grace from clientOn), so that the failure says `exited` rather than `unavailable`.
+    const code = (err as Partial<grpc.ServiceError>).code;
+    if (!signal?.aborted && (code === grpc.status.UNAVAILABLE || code === grpc.status.CANCELLED)) await waitForExit(exited);
     throw fail(err, signal, exited);
   } finally {
     signal?.removeEventListener('abort', onAbort);
