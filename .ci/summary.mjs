@@ -23,7 +23,12 @@ for (const { label, file } of runs) {
     continue;
   }
   const p = results.numPassedTests ?? 0;
-  const f = (results.numFailedTests ?? 0) + (results.numFailedTestSuites ?? 0);
+  // A failed file none of whose tests failed (it did not load, or a hook failed) counts as one failure;
+  // numFailedTestSuites would also count every describe block around a failed test.
+  const brokenFiles = (results.testResults ?? []).filter(
+    (file) => file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed'),
+  ).length;
+  const f = (results.numFailedTests ?? 0) + brokenFiles;
   const s = (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0);
   if (p === 0) empty = true;
   if (label !== undefined) console.log(`${label}: ${p} tests passed, ${f} tests failed${s ? `, ${s} skipped` : ''}`);

@@ -509,11 +509,11 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
       expect(res.code, res.stdout + res.stderr).toBe(0);
       const started = jsonLines(res.stdout).find((s) => s.step === 'started')!;
       const socketDir = String(started.socketDir);
-      expect(dirname(socketDir)).toBe(tempDir);
-      expect(String(started.address).startsWith(`${socketDir}/`)).toBe(true);
+      expect(dirname(socketDir), res.stdout).toBe(tempDir);
+      expect(String(started.address).startsWith(`${socketDir}/`), res.stdout).toBe(true);
       expect(jsonLines(res.stdout).filter((s) => s.step === 'putget')).toHaveLength(3);
       // go-plugin's Kill removes the directory it made, and the plugin removed its socket before.
-      expect(readdirSync(tempDir)).toEqual([]);
+      expect(readdirSync(tempDir), res.stdout + res.stderr).toEqual([]);
     } finally {
       rmSync(tempDir, { recursive: true, force: true });
     }

@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileSnippets, extractSnippets, runSnippet, type CompiledReadme } from './snippets.js';
+import { compileSnippets, excerptMismatch, extractSnippets, runSnippet, type CompiledReadme } from './snippets.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const RUN_TIMEOUT_MS = 60_000;
@@ -34,14 +34,21 @@ describe.each(readmes)('%s', (readme) => {
     expect(compile().errors).toEqual([]);
   });
 
+  for (const snippet of snippets.filter((s) => s.kind === 'excerpt')) {
+    it(`block at line ${snippet.line} is an excerpt of ${snippet.from}`, () => {
+      expect(excerptMismatch(root, snippet)).toBeUndefined();
+    });
+  }
+
   for (const snippet of programs) {
-    it(`runs the block at line ${snippet.line}, which exits 0 and leaves nothing running`, { timeout: RUN_TIMEOUT_MS + 10_000 }, async () => {
+    it(`runs the block at line ${snippet.line}, which exits 0 and leaves no process or temp file behind`, { timeout: RUN_TIMEOUT_MS + 10_000 }, async () => {
       const { dir, errors } = compile();
       expect(errors, 'does not compile').toEqual([]);
       const result = await runSnippet(dir, snippet, RUN_TIMEOUT_MS);
       const output = `\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}`;
       expect(result.timedOut, `still running after ${RUN_TIMEOUT_MS} ms${output}`).toBe(false);
       expect(result.leftBehind, `left processes running${output}`).toEqual([]);
+      expect(result.leftFiles, `left files in os.tmpdir()${output}`).toEqual([]);
       expect({ code: result.code, signal: result.signal }, output).toEqual({ code: 0, signal: null });
     });
   }

@@ -2,9 +2,13 @@
 //
 // The convention, for README authors:
 //   ```ts                   a complete program: type-checked, then run with node; it must exit 0 by itself within
-//                           the timeout (so it closes what it opened) and leave no process behind.
+//                           the timeout (so it closes what it opened) and leave no process behind and nothing in
+//                           os.tmpdir() (a fresh directory for each run).
 //   ```ts file=plugin.ts    a module the other blocks of the same README import (as `./plugin.js`) or launch:
 //                           type-checked and compiled, not run itself.
+//   ```ts from=src/kv/kv.ts an excerpt of a repository file (path relative to the README), which the test suite
+//                           builds and tests itself: the block must appear in that file, verbatim (a line
+//                           `// …` in the block skips lines of the file). For walk-throughs of real code.
 //   ```ts fragment          an excerpt that is not a program: neither checked nor run. Use sparingly; every README
 //                           needs at least one block that is checked and run.
 // Each README's blocks are compiled together in their own temp dir (ESM, strict), whose node_modules is the
@@ -12,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import ts from 'typescript';
 
@@ -23,7 +27,9 @@ export interface Snippet {
   /** Line of the opening fence (1-based). */
   readonly line: number;
   /** How the block is used, from its info string. */
-  readonly kind: 'program' | 'module' | 'fragment';
+  readonly kind: 'program' | 'module' | 'excerpt' | 'fragment';
+  /** For an excerpt: the repository file it is taken from, relative to the repository root. */
+  readonly from?: string;
   /** The file the block is written to in the temp dir. */
   readonly file: string;
   /** The block's code. */
@@ -51,10 +57,12 @@ export function extractSnippets(root: string, readmePath: string): Snippet[] {
     if (lang === 'ts' || lang === 'typescript') {
       const attrs = rest.trim().split(/\s+/).filter(Boolean);
       const fileAttr = attrs.find((a) => a.startsWith('file='));
-      const kind = attrs.includes('fragment') ? 'fragment' : fileAttr ? 'module' : 'program';
+      const fromAttr = attrs.find((a) => a.startsWith('from='));
+      const kind = attrs.includes('fragment') ? 'fragment' : fromAttr ? 'excerpt' : fileAttr ? 'module' : 'program';
       const file = fileAttr ? fileAttr.slice('file='.length) : `snippet-line${i + 1}.ts`;
       if (!/^[\w.-]+\.ts$/.test(file)) throw new Error(`${readme}:${i + 1}: file=${file} must be a plain .ts file name`);
-      snippets.push({ readme, line: i + 1, kind, file, code: body.join('\n') + '\n' });
+      const from = fromAttr ? relative(root, join(dirname(readmePath), fromAttr.slice('from='.length))) : undefined;
+      snippets.push({ readme, line: i + 1, kind, file, code: body.join('\n') + '\n', ...(from !== undefined && { from }) });
     }
     i = j;
   }
@@ -80,7 +88,7 @@ export function compileSnippets(root: string, snippets: readonly Snippet[]): Com
   const byFile = new Map<string, Snippet>();
   const errors: string[] = [];
   for (const s of snippets) {
-    if (s.kind === 'fragment') continue;
+    if (s.kind === 'fragment' || s.kind === 'excerpt') continue;
     if (byFile.has(s.file)) errors.push(`${s.readme}:${s.line}: file=${s.file} is used by two blocks`);
     byFile.set(s.file, s);
     writeFileSync(join(dir, s.file), s.code);
@@ -132,6 +140,8 @@ export interface RunResult {
   readonly stderr: string;
   /** Processes started by the snippet (plugins, …) still alive after it ended; they were killed. */
   readonly leftBehind: string[];
+  /** What it left in its temp dir (`TMPDIR`, so `os.tmpdir()`): socket files, directories. */
+  readonly leftFiles: string[];
 }
 
 /** Processes in process group `group` or whose environment carries `marker` (children inherit both). */
@@ -157,14 +167,17 @@ function processesMarked(marker: string, group: number): { pid: number; command:
 /**
  * Runs a compiled program snippet with node in `dir`, killing it (and anything it started) after `timeoutMs`.
  * It leads its own process group and every process started from it carries a marker in its environment; any
- * such process still alive once it ended is reported and killed.
+ * such process still alive once it ended is reported and killed. Its `TMPDIR` is a fresh directory; what is left
+ * in it is reported.
  */
 export async function runSnippet(dir: string, snippet: Snippet, timeoutMs: number): Promise<RunResult> {
   const marker = `PLUGWIRE_README_SNIPPET=${randomUUID()}`;
   const [key, value] = marker.split('=') as [string, string];
+  // A temp dir of its own, which must be empty again when it ended.
+  const tmp = mkdtempSync(join(dir, 'tmp-'));
   const child = spawn(process.execPath, [join(dir, snippet.file.replace(/\.ts$/, '.js'))], {
     cwd: dir,
-    env: { ...process.env, [key]: value },
+    env: { ...process.env, [key]: value, TMPDIR: tmp },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, so what it starts can be found even with another environment
   });
@@ -194,5 +207,38 @@ export async function runSnippet(dir: string, snippet: Snippet, timeoutMs: numbe
       // exited meanwhile
     }
   }
-  return { code, signal, timedOut, stdout, stderr, leftBehind: left.map((p) => `${p.pid} ${p.command}`) };
+  const leftFiles = readdirSync(tmp, { recursive: true, encoding: 'utf8' });
+  rmSync(tmp, { recursive: true, force: true });
+  return { code, signal, timedOut, stdout, stderr, leftBehind: left.map((p) => `${p.pid} ${p.command}`), leftFiles };
+}
+
+/**
+ * Why an excerpt block does not match its repository file, or undefined when it does: the block's lines (trailing
+ * spaces ignored) must appear in the file in order and contiguously, except where the block has a `// …` line.
+ */
+export function excerptMismatch(root: string, snippet: Snippet): string | undefined {
+  if (snippet.from === undefined) return `${snippet.readme}:${snippet.line}: not an excerpt`;
+  let text: string;
+  try {
+    text = readFileSync(join(root, snippet.from), 'utf8');
+  } catch {
+    return `${snippet.readme}:${snippet.line}: from=${snippet.from}: no such file`;
+  }
+  const norm = (lines: string[]): string[] => lines.map((l) => l.trimEnd());
+  const fileLines = norm(text.split('\n'));
+  const parts: string[][] = [[]];
+  for (const line of norm(snippet.code.trimEnd().split('\n'))) {
+    if (/^\s*\/\/ (…|\.\.\.)$/.test(line)) parts.push([]);
+    else parts[parts.length - 1]!.push(line);
+  }
+  let at = 0;
+  for (const part of parts.filter((p) => p.length > 0)) {
+    let found = -1;
+    for (let i = at; i + part.length <= fileLines.length && found < 0; i++) {
+      if (part.every((l, k) => fileLines[i + k] === l)) found = i;
+    }
+    if (found < 0) return `${snippet.readme}:${snippet.line}: these lines are not in ${snippet.from} (in this order):\n${part.join('\n')}`;
+    at = found + part.length;
+  }
+  return undefined;
 }

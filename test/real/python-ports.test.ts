@@ -14,9 +14,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@plugwire/plugin';
 import { handshake, kv as kvPlugin, type KV } from '../../examples/src/kv/definition.js';
 import { alive, nodePlugin, recordingLogger, runCommand } from '../../examples/test/support.js';
-import { ensureVenv, findPython, repoRoot, skipUnlessAvailable, type Venv } from './setup.js';
+import { buildGoModern } from '../support/go.js';
+import { ensureVenv, findModuleGo, findPython, repoRoot, skipUnlessAvailable, type Venv } from './setup.js';
 
-const skip = skipUnlessAvailable('the Python ports test', (await findPython()) ? undefined : 'Python 3.11+');
+const skip = skipUnlessAvailable(
+  'the Python ports test',
+  !(await findPython()) ? 'Python 3.11+' : !(await findModuleGo()) ? 'Go 1.26 (go-plugin v1.8 reference plugin)' : undefined,
+);
 
 /** What a port's kv host script prints. */
 interface HostResult {
@@ -42,9 +46,12 @@ describe.skipIf(skip)('Python ports of go-plugin ↔ plugwire (gRPC, kv)', () =>
 
   const script = (file: string) => join(repoRoot, 'test/real/python', file);
 
-  function runPythonHost(file: string, plugin: readonly string[], mtls: boolean) {
-    return runCommand(venv.python, [script(file), 'host', ...(mtls ? [] : ['--no-mtls']), '--', ...plugin], env, 120_000);
+  function runPythonHost(file: string, plugin: readonly string[], mtls: boolean, extraEnv: Record<string, string> = {}) {
+    return runCommand(venv.python, [script(file), 'host', ...(mtls ? [] : ['--no-mtls']), '--', ...plugin], { ...env, ...extraEnv }, 120_000);
   }
+
+  /** pyvider's connection retries, shortened where the test expects the connection to fail (default: 3 × 10 s). */
+  const failFast = { PLUGIN_CHANNEL_READY_TIMEOUT: '3', PLUGIN_CLIENT_MAX_RETRIES: '1', PLUGIN_CLIENT_RETRY_TOTAL_TIMEOUT_S: '5' };
 
   async function pythonHost(file: string, plugin: readonly string[], mtls: boolean): Promise<HostResult> {
     const r = await runPythonHost(file, plugin, mtls);
@@ -73,15 +80,27 @@ describe.skipIf(skip)('Python ports of go-plugin ↔ plugwire (gRPC, kv)', () =>
         });
       } else {
         it('its host with AutoMTLS on fails the TLS handshake with the TypeScript plugin, as with go-plugin v1.8 (a pyvider deviation)', async () => {
-          // pyvider's AutoMTLS host is refused by go-plugin's own plugins too (tried by hand against go-plugin v1.8's
-          // kv plugin: the same "SSLV3_ALERT_HANDSHAKE_FAILURE ... Invalid certificate verification context" and a
-          // handshake timeout), while its host and plugin agree with each other. plugwire follows go-plugin here.
+          // pyvider's AutoMTLS host is refused by go-plugin's own plugins too (the next test: go-plugin v1.8's kv
+          // plugin gives the same "SSLV3_ALERT_HANDSHAKE_FAILURE ... Invalid certificate verification context"),
+          // while its host and plugin agree with each other. plugwire follows go-plugin here.
           const ts = nodePlugin('kv/plugin-grpc.js');
-          const r = await runPythonHost(port.script, [ts.command, ...ts.args], true);
+          const r = await runPythonHost(port.script, [ts.command, ...ts.args], true, failFast);
           expect(r.code).not.toBe(0);
           expect(r.stderr).toContain('SSLV3_ALERT_HANDSHAKE_FAILURE');
         }, 180_000);
       }
+
+      it(`its host with AutoMTLS on and go-plugin v1.8's own kv plugin: ${port.mtlsHost ? 'mutual TLS' : 'the same handshake failure'} (reference)`, async () => {
+        const goPlugin = await buildGoModern('explugin');
+        if (port.mtlsHost) {
+          const result = await pythonHost(port.script, [goPlugin, 'kv', 'grpc'], true);
+          expect(result).toMatchObject({ get: 'world', protocol_version: 1, tls: true });
+        } else {
+          const r = await runPythonHost(port.script, [goPlugin, 'kv', 'grpc'], true, failFast);
+          expect(r.code).not.toBe(0);
+          expect(r.stderr).toContain('SSLV3_ALERT_HANDSHAKE_FAILURE');
+        }
+      }, 180_000);
 
       for (const autoMTLS of [false, true]) {
       it(`plugwire's host loads its kv plugin (AutoMTLS ${autoMTLS ? 'on' : 'off'})`, async () => {

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Client, PluginError, silentLogger } from '@plugwire/plugin';
-import { handshake, kv as kvPlugin } from '../../examples/src/kv/definition.js';
+import { handshake, kv as kvDefinition } from '../../examples/src/kv/definition.js';
 
 const fixture = join(import.meta.dirname, '../../examples/test/fixtures/misbehaving-kv.mjs');
 
@@ -11,7 +11,7 @@ describe.each(['grpc', 'netrpc'] as const)('a plugin SIGKILLed under %s', (proto
   it('rejects every call in flight with exited, and later calls and ping with exited too', async () => {
     const client = new Client({
       handshake,
-      plugins: { kv: kvPlugin },
+      plugins: { kv: kvDefinition },
       cmd: { command: process.execPath, args: [fixture, proto] },
       allowedProtocols: [proto],
       logger: silentLogger,

@@ -2,7 +2,7 @@
 // AddHelper through the GRPCBroker and calls it.
 import type { GrpcHalves } from '@plugwire/plugin';
 import { client, implement } from '@plugwire/plugin/grpc';
-import { AddHelperService, CounterService } from '../gen/counter/counter.js';
+import { AddHelperService, CounterService, protoMetadata } from '../gen/counter/counter.js';
 import type { AddHelper, Counter } from './counter.js';
 
 /** Plugin side serves `impl` as proto.Counter; host side calls it, serving an AddHelper for each Put. */
@@ -21,7 +21,7 @@ export const counterGrpc: GrpcHalves<Counter> = {
         }
         return {};
       },
-    }),
+    }, { schema: protoMetadata }),
   client: (conn) => {
     const counter = conn.client(CounterService);
     return {

@@ -1,7 +1,7 @@
 // The gRPC halves of the KV plugin (go-plugin's examples/grpc): proto.KV Get/Put, from the ts-proto code.
 import type { GrpcHalves } from '@plugwire/plugin';
 import { implement } from '@plugwire/plugin/grpc';
-import { KVService } from '../gen/kv/kv.js';
+import { KVService, protoMetadata } from '../gen/kv/kv.js';
 import type { KV } from './kv.js';
 
 /** Plugin side serves `impl` as proto.KV; host side calls proto.KV. */
@@ -13,7 +13,7 @@ export const kvGrpc: GrpcHalves<KV> = {
         await impl.put(key, value);
         return {};
       },
-    }),
+    }, { schema: protoMetadata }), // ts-proto's schema (outputSchema=true): gRPC reflection describes proto.KV
   client: (conn) => {
     const kv = conn.client(KVService);
     return {

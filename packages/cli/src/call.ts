@@ -8,7 +8,7 @@ import { PluginError } from '@plugwire/core';
 import type { Logger } from '@plugwire/core';
 import { decodeHandshakeCert, generateIdentity, mutualTls } from '@plugwire/net';
 import type { TransportTls } from '@plugwire/net';
-import { launch } from '@plugwire/process';
+import { launch, manage } from '@plugwire/process';
 import type { PluginProcess } from '@plugwire/process';
 import { connectPlugin } from './connect.js';
 import type { PluginConnection } from './connect.js';
@@ -164,6 +164,8 @@ export async function call(launchSpec: LaunchSpec, spec: CallSpec, output: CallO
     multiplexGrpc: launchSpec.multiplexGrpc,
     logger: stderrLogger(spec, output),
   });
+  // Ctrl-C or SIGTERM on the command stops the plugin first.
+  const unmanage = manage({ pid: plugin.pid, kill: () => plugin.kill() });
   let connection: PluginConnection | undefined;
   try {
     if (plugin.handshake.protocol !== 'grpc') {
@@ -191,6 +193,7 @@ export async function call(launchSpec: LaunchSpec, spec: CallSpec, output: CallO
   } finally {
     const conn = connection;
     await plugin.kill(conn ? () => conn.protocol.close() : undefined);
+    unmanage();
   }
 }
 

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { LogLevel, Logger } from '@plugwire/core';
+import { manage } from '@plugwire/process';
 import { MAX_HANDSHAKE_LINE, clientEnv, parseHandshake } from '@plugwire/handshake';
 import type { Handshake } from '@plugwire/handshake';
 import { mirrorStderr } from '@plugwire/logging';
@@ -131,6 +132,14 @@ export function observe(spec: LaunchSpec, clientCert?: string): ObservedPlugin {
     };
   }
   const stdout = child.stdout as Readable;
+  // Ctrl-C or SIGTERM on the command must not leave the plugin behind (go-plugin plugins ignore SIGINT).
+  const unmanage = manage({
+    ...(child.pid !== undefined && { pid: child.pid }),
+    kill: async () => {
+      signal('SIGKILL');
+      await exit;
+    },
+  });
   const mirror: StderrMirror = mirrorStderr(child.stderr as Readable, { logger, keepLines: 40 });
 
   let spawnError: NodeJS.ErrnoException | undefined;
@@ -138,12 +147,14 @@ export function observe(spec: LaunchSpec, clientCert?: string): ObservedPlugin {
     child.once('error', (err) => {
       spawnError = err;
       if (child.pid === undefined) {
+        unmanage();
         exitInfo = { code: null, signal: null };
         resolve(exitInfo);
       }
     });
     child.once('exit', (code, signal) => {
       exitInfo = { code, signal };
+      unmanage();
       // Let the last stderr lines in before anyone reads them.
       let timer: NodeJS.Timeout | undefined;
       void Promise.race([mirror.done, new Promise<void>((r) => (timer = setTimeout(r, 1000)))]).then(() => {

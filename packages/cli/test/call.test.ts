@@ -22,7 +22,14 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('plugwire call: kv Put then Get on one plugin', () => {
-  it('against the TS gRPC plugin', async () => {
+  it('against the TS gRPC plugin, through reflection alone (serve() describes the plugin\'s own services)', async () => {
+    const run = await plugwire(['call', ...COOKIE, '--', process.execPath, example('kv/plugin-grpc.js'), ...PUT_GET]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('{}\n{\n  "value": "aGk="\n}\n');
+  });
+
+  it('against the TS gRPC plugin with --protoset', async () => {
     if (kvSet === undefined) return;
     const run = await plugwire(['call', ...COOKIE, '--protoset', kvSet, '--', process.execPath, example('kv/plugin-grpc.js'), ...PUT_GET]);
     expect(run.stderr).toBe('');

@@ -1,12 +1,12 @@
 // plugwire doctor, run as a user runs it, against the example plugins, Go go-plugin plugins and misbehaving ones.
-import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goPluginVersions, goSkipReason } from '../../../test/support/go.js';
-import { example, fixture, foreignBinary, plugwire, root } from './support.js';
+import { bin, example, fixture, foreignBinary, plugwire, root } from './support.js';
 
 const COOKIE = ['--cookie', 'BASIC_PLUGIN=hello'];
 
@@ -254,6 +254,29 @@ describe('plugwire doctor names the cause and the fix', () => {
     expect(run.stdout).toContain('PROBLEM (wrong_architecture)');
     expect(run.stdout).toMatch(/ELF architecture: (AArch64 \(arm64\)|x86-64 \(amd64\)) \(current architecture: /);
     expect(run.stdout).toContain('FIX: rebuild the plugin for linux/');
+  });
+});
+
+describe('plugwire doctor interrupted', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s stops the plugin too, even one that ignores SIGINT', async (sig) => {
+    const dir = mkdtempSync(join(tmpdir(), 'plugwire-int-'));
+    const pidFile = join(dir, 'pid');
+    try {
+      const child = spawn(bin, ['doctor', ...COOKIE, '--timeout', '60000', '--env', `PID_FILE=${pidFile}`, '--', process.execPath, fixture('hang-pid.mjs')], {
+        stdio: 'ignore',
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal === null ? code : -1)));
+      while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8') === '') await new Promise((r) => setTimeout(r, 50));
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      expect(alive(pid)).toBe(true);
+      child.kill(sig);
+      await exited;
+      // The plugin goes with the command (the process package's manage() kills it, then re-raises the signal).
+      for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(alive(pid)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

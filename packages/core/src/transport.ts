@@ -47,4 +47,14 @@ export interface ConnectTransportOptions<P> extends AbortOptions {
   readonly syncStderr?: Writable;
   /** Fires when the plugin process exits (go-plugin's doneCtx): pending calls fail with its reason. */
   readonly exited?: AbortSignal;
+  /** Deadline of every call without a signal of its own that ends it sooner, in ms; `timeout` past it. @default none */
+  readonly callTimeout?: number;
+  /**
+   * How often the host checks that the plugin still answers (gRPC health check, yamux ping), in ms; when a check
+   * gets no answer within `livenessTimeout`, every pending call fails with `unavailable` saying the plugin stopped
+   * answering. @default 30000
+   */
+  readonly livenessInterval?: number;
+  /** How long a liveness check may wait for its answer, in ms. @default 10000 */
+  readonly livenessTimeout?: number;
 }

@@ -5,11 +5,14 @@ import { clientOptions, grpcTarget, type TransportTls } from '@plugwire/net';
 import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
 import type { GrpcCaller } from '@plugwire/h2';
 import { H2Channel } from './h2-channel.js';
-import { deliverFailure } from './lost.js';
+import { deliverFailure, startDeadline } from './lost.js';
+import { trackConnection } from './reset-pacer.js';
 
 // Channels this package opened, with the signal that fires when the plugin exits or the connection closes, so
 // that clients built on them (clientOn) cancel their pending calls instead of hanging.
 const stopSignals = new WeakMap<grpc.ChannelInterface, AbortSignal>();
+// Channels whose unary calls get a default deadline (the Client's callTimeout), in ms.
+const callTimeouts = new WeakMap<grpc.ChannelInterface, number>();
 
 /**
  * Which client carries the host's gRPC calls: `h2`, plugwire's lean HTTP/2 client (@plugwire/h2), or `grpc-js`'s
@@ -59,6 +62,16 @@ export function openChannel(
   return channel;
 }
 
+/**
+ * Gives every unary call made through `clientOn` clients on `channel` a default deadline (the Client's
+ * `callTimeout`): past it the call is cancelled and fails with `timeout`.
+ * @param channel - a channel from {@link openChannel}
+ * @param ms - the deadline
+ */
+export function setCallTimeout(channel: grpc.ChannelInterface, ms: number): void {
+  callTimeouts.set(channel, ms);
+}
+
 type AnyCall = grpc.ClientUnaryCall | grpc.ClientReadableStream<unknown> | grpc.ClientWritableStream<unknown> | grpc.ClientDuplexStream<unknown, unknown>;
 type Method = (...args: unknown[]) => AnyCall;
 
@@ -73,8 +86,11 @@ function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefi
     if (!stop.aborted || (err.code !== grpc.status.CANCELLED && err.code !== grpc.status.UNAVAILABLE)) return;
     const reason: unknown = stop.reason;
     err.code = grpc.status.UNAVAILABLE;
-    err.details = reason instanceof PluginError && reason.code === 'exited' ? EXITED_DETAILS : CLOSED_DETAILS;
+    const code = reason instanceof PluginError ? reason.code : undefined;
+    // A connection found dead (the plugin stopped answering) says so; an exit or a close say theirs.
+    err.details = code === 'exited' ? EXITED_DETAILS : code === 'unavailable' ? (reason as PluginError).message : CLOSED_DETAILS;
   };
+  const timeout = callTimeouts.get(channel);
   stop.addEventListener('abort', () => {
     for (const call of inflight) call.cancel();
   }, { once: true });
@@ -88,8 +104,10 @@ function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefi
       const callback = args[last];
       if (typeof callback === 'function') {
         // Unary and client-streaming calls: the callback runs exactly once, at the end of the call.
+        const deadline = timeout === undefined ? undefined : startDeadline(() => call, timeout);
         args[last] = (err: grpc.ServiceError | null, response: unknown) => {
           if (call) inflight.delete(call);
+          if (deadline) deadline.end(err);
           const deliver = (): void => {
             if (err) why(err);
             (callback as (e: grpc.ServiceError | null, r: unknown) => void)(err, response);
@@ -99,6 +117,7 @@ function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefi
         };
       }
       call = (original as Method).apply(client, args);
+      trackConnection(call, channel);
       if (typeof callback !== 'function') {
         // Streams: rewrite the error before the caller's own listener sees it.
         const started = call;

@@ -2,7 +2,7 @@ import { Metadata, connectivityState, type ChannelInterface } from '@grpc/grpc-j
 import { dial, listenUnix, parseAddress, type TransportTls } from '@plugwire/net';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type ClientProtocol, type ConnectTransportOptions } from '@plugwire/core';
 import { createSession } from '@plugwire/yamux';
-import { clientOn, openChannel, type GrpcClientTransport } from './channel.js';
+import { clientOn, openChannel, setCallTimeout, type GrpcClientTransport } from './channel.js';
 import { createStreamMux, type StreamMux } from './mux.js';
 import { openStreamChannel, type StreamChannel } from './stream-channel.js';
 import { createGrpcBroker } from './broker.js';
@@ -11,6 +11,7 @@ import { GRPCBrokerClient } from './gen/grpc_broker.js';
 import { GRPCControllerClient } from './gen/grpc_controller.js';
 import { HealthClient } from './gen/grpc/health/v1/health.js';
 import { GRPC_SERVICE_NAME } from './health.js';
+import { DEFAULT_LIVENESS_INTERVAL, DEFAULT_LIVENESS_TIMEOUT, watchLiveness } from './liveness.js';
 import { DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH } from './serve.js';
 import { mirrorStdio } from './stdio-client.js';
 import type { GrpcPlugin } from './types.js';
@@ -86,6 +87,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
     if (mux) mux.session.abort(err);
     throw PluginError.from(err, 'unavailable');
   }
+  if (options.callTimeout !== undefined) setCallTimeout(channel, options.callTimeout);
   const sessionMux = mux;
   const broker = createGrpcBroker({
     listen: () => listenUnix(options.brokerSocketDir !== undefined ? { dir: options.brokerSocketDir } : {}),
@@ -98,7 +100,7 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
   });
   // Errors are ignored as go-plugin does: a plugin without GRPCBroker still works.
   void broker.bind(clientOn(GRPCBrokerClient, channel).startStream());
-  const stdio = mirrorStdio(channel, options.syncStdout, options.syncStderr, logger);
+  const stdio = mirrorStdio(channel, options.syncStdout, options.syncStderr, logger, stop.signal);
   const controller = clientOn(GRPCControllerClient, channel);
   const health = clientOn(HealthClient, channel);
 
@@ -111,6 +113,20 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
     void main?.close();
     if (sessionMux) void sessionMux.session.close();
   };
+  watchLiveness(
+    (signal) => unaryCall((cb) => health.check({ service: GRPC_SERVICE_NAME }, cb), { signal }).catch((err: unknown) => {
+      // Any status is an answer: only silence means the plugin stopped answering.
+      if (signal.aborted) throw err;
+    }),
+    { interval: options.livenessInterval ?? DEFAULT_LIVENESS_INTERVAL, timeout: options.livenessTimeout ?? DEFAULT_LIVENESS_TIMEOUT },
+    stop.signal,
+    (err) => {
+      logger.error({ error: err.message }, 'plugin stopped answering');
+      broker.abort(err);
+      finish(err);
+      closing ??= Promise.resolve(false);
+    },
+  );
 
   const protocol: ClientProtocol = {
     protocol: 'grpc',

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { PluginError, abortError, type AbortOptions, type PluginErrorCode } from '@plugwire/core';
+import { cancelPaced } from './reset-pacer.js';
 
 /** Status details of calls cancelled because the plugin process exited (see `clientOn`). */
 export const EXITED_DETAILS = 'plugin process exited';
@@ -87,7 +88,8 @@ export function unaryCall<T>(
     const onAbort = (): void => {
       if (settled) return;
       settled = true;
-      call.cancel();
+      // Paced: a burst of resets would make a Node plugin's HTTP/2 server tear the connection down.
+      cancelPaced(call);
       reject(abortError(signal as AbortSignal, 'gRPC call'));
     };
     let call: grpc.ClientUnaryCall;

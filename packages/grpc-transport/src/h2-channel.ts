@@ -4,6 +4,7 @@
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { clientOptions, type TransportTls } from '@plugwire/net';
+import { cancelPaced, trackConnection } from './reset-pacer.js';
 import * as grpc from '@grpc/grpc-js';
 import { PluginError, waitForExit } from '@plugwire/core';
 import {
@@ -25,7 +26,9 @@ type MessageContext = Parameters<GrpcJsCall['sendMessageWithContext']>[0];
 
 /** Where an h2 channel connects. */
 export interface H2ChannelAddress {
+  /** `unix` for a socket path, `tcp` for `host:port`. */
   readonly network: 'unix' | 'tcp';
+  /** The socket path or `host:port`, as the handshake line gave it. */
   readonly address: string;
 }
 
@@ -216,28 +219,58 @@ export class H2Channel implements grpc.ChannelInterface {
   caller(): GrpcCaller {
     this.direct ??= {
       unary: <Req, Res>(m: MethodDefinition<Req, Res>, req: Req, o?: CallOptions) => {
-        let c: GrpcCaller;
-        try {
-          c = this.current();
-        } catch (err) {
-          return Promise.reject(err);
-        }
-        return c.unary(m, req, o).catch((err: unknown) => this.lost(err));
+        return this.paced(o, (opts) => this.current().unary(m, req, opts));
       },
       clientStream: <Req, Res>(m: MethodDefinition<Req, Res>, reqs: AsyncIterable<Req> | Iterable<Req>, o?: CallOptions) => {
-        let c: GrpcCaller;
-        try {
-          c = this.current();
-        } catch (err) {
-          return Promise.reject(err);
-        }
-        return c.clientStream(m, reqs, o).catch((err: unknown) => this.lost(err));
+        return this.paced(o, (opts) => this.current().clientStream(m, reqs, opts));
       },
       serverStream: <Req, Res>(m: MethodDefinition<Req, Res>, req: Req, o?: CallOptions) => this.stream(() => this.current().serverStream(m, req, o)),
       bidiStream: <Req, Res>(m: MethodDefinition<Req, Res>, reqs: AsyncIterable<Req> | Iterable<Req>, o?: CallOptions) =>
         this.stream(() => this.current().bidiStream(m, reqs, o)),
     };
     return this.direct;
+  }
+
+  /**
+   * Runs a call that answers with a promise. A call whose signal fires is rejected at once, but its RST_STREAM goes
+   * through the connection's reset budget (see reset-pacer.ts), as grpc-js calls on this channel do.
+   */
+  private paced<T>(o: CallOptions | undefined, run: (o: CallOptions | undefined) => Promise<T>): Promise<T> {
+    const signal = o?.signal;
+    if (!signal || signal.aborted) {
+      try {
+        return run(o).catch((err: unknown) => this.lost(err));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    const inner = new AbortController();
+    const finished: (() => void)[] = [];
+    const handle = {
+      cancel: (): void => inner.abort(signal.reason),
+      once: (_event: 'status', listener: () => void): unknown => finished.push(listener),
+    };
+    trackConnection(handle, this);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => {
+        reject(PluginError.from(signal.reason, 'aborted'));
+        cancelPaced(handle);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      let started: Promise<T>;
+      try {
+        started = run({ ...o, signal: inner.signal });
+      } catch (err) {
+        started = Promise.reject(err);
+      }
+      started
+        .catch((err: unknown) => this.lost(err))
+        .then(resolve, reject)
+        .finally(() => {
+          signal.removeEventListener('abort', onAbort);
+          for (const f of finished) f();
+        });
+    });
   }
 
   /** The caller of the live connection; throws the stop reason once the stop signal fired. */

@@ -26,3 +26,33 @@ export function deliverFailure(err: grpc.ServiceError, channel: grpc.ChannelInte
   }
   void waitForExit(stop).then(deliver);
 }
+
+/** A call's default deadline (the Client's `callTimeout`); see {@link startDeadline}. */
+export interface CallDeadline {
+  /** Clears the timer, and reports the call as DEADLINE_EXCEEDED when the timer is what ended it. */
+  end(err: Partial<grpc.ServiceError> | null): void;
+}
+
+/**
+ * Cancels the call after `ms`; its CANCELLED status then becomes DEADLINE_EXCEEDED (a `timeout` PluginError)
+ * naming the default deadline. The timer is unref'd and cleared when the call ends.
+ * @param call - the call, once started
+ * @param ms - the deadline
+ */
+export function startDeadline(call: () => { cancel(): void } | undefined, ms: number): CallDeadline {
+  let fired = false;
+  const timer = setTimeout(() => {
+    fired = true;
+    call()?.cancel();
+  }, ms);
+  timer.unref();
+  return {
+    end(err) {
+      clearTimeout(timer);
+      if (fired && err && err.code === grpc.status.CANCELLED) {
+        err.code = grpc.status.DEADLINE_EXCEEDED;
+        err.details = `no answer within ${ms} ms (the default call deadline, callTimeout); the plugin may have stopped answering`;
+      }
+    },
+  };
+}

@@ -21,6 +21,27 @@ function fileDescriptorProtos(set: Uint8Array): Buffer[] {
   return files;
 }
 
+/** A FileDescriptorProto's name (field 1), or undefined. */
+function fileName(file: Buffer): string | undefined {
+  const reader = new BinaryReader(file);
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === 1 && wireType === WireType.LengthDelimited) return reader.string();
+    reader.skip(wireType);
+  }
+  return undefined;
+}
+
+/** Each file once, by name (the first wins: the built-ins, then the plugins' in order), as reflection indexes by name. */
+function uniqueFiles(files: Buffer[]): Buffer[] {
+  const byName = new Map<string, Buffer>();
+  for (const file of files) {
+    const name = fileName(file) ?? file.toString('base64');
+    if (!byName.has(name)) byName.set(name, file);
+  }
+  return [...byName.values()];
+}
+
 /** The reflection method of both versions; v1 and v1alpha have the same messages. */
 const REFLECTION_PATHS = ['/grpc.reflection.v1.ServerReflection/ServerReflectionInfo', '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo'];
 
@@ -60,7 +81,7 @@ export function addReflection(server: grpc.Server, extraDescriptorSets: readonly
   let loading: Promise<Map<string, Captured>> | undefined;
   const load = () =>
     (loading ??= loadReflection(
-      [Buffer.from(builtinDescriptorSet, 'base64'), ...extraDescriptorSets].flatMap((set) => fileDescriptorProtos(set)),
+      uniqueFiles([Buffer.from(builtinDescriptorSet, 'base64'), ...extraDescriptorSets].flatMap((set) => fileDescriptorProtos(set))),
     ));
   for (const path of REFLECTION_PATHS) {
     const method: grpc.MethodDefinition<Buffer, Buffer> = {

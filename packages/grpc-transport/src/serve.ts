@@ -131,7 +131,6 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
 
   try {
     server.addService(HealthService, health.implementation);
-    addReflection(server, options.reflectionDescriptorSets);
     const brokerServer: GRPCBrokerServer = {
       startStream(call) {
         void broker.bind(call);
@@ -158,6 +157,8 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
         throw new PluginError('internal', `error registering "${name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
     }
+    // After the plugins registered: a plugin may add the descriptor sets of its services while registering.
+    addReflection(server, options.reflectionDescriptorSets);
     serving = mainStreams ?? serveOn(server, listener, options.tls, logger);
   } catch (err) {
     await abort(err);

@@ -10,5 +10,5 @@ export { resolveGroup } from './group.js';
 export { generateIdentity } from './cert.js';
 export type { Identity } from './cert.js';
 export { derToPem, pemToDer, encodeHandshakeCert, decodeHandshakeCert } from './pem.js';
-export { mutualTls, userTls, parseCertificate, clientOptions, secureClientSocket, secureServerSocket, dialTls } from './tls.js';
+export { mutualTls, pluginAutoMtls, userTls, parseCertificate, clientOptions, secureClientSocket, secureServerSocket, dialTls } from './tls.js';
 export type { TransportTls, TlsSettings } from './tls.js';

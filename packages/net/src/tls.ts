@@ -20,6 +20,12 @@ export interface TransportTls {
   readonly requireClientCert: boolean;
   /** When set, the peer must present exactly this certificate (DER), in either role. */
   readonly pin?: Buffer;
+  /**
+   * When set, accepted clients are checked against these certificates as go-plugin's `ClientCAs` pool does (the
+   * client's certificate is one of them or is signed by one), instead of by OpenSSL's chain rules, which refuse a
+   * self-signed client certificate without the CA flag (pyvider-rpcplugin's hosts send one).
+   */
+  readonly clientAnchors?: readonly X509Certificate[];
 }
 
 /** The part of go-plugin's `TLSConfig` / `TLSProvider` a user brings: their own keys and CA. */
@@ -60,6 +66,33 @@ export function mutualTls(own: Pick<Identity, 'certPem' | 'keyPem'>, peerCert: U
     requireClientCert: true,
     pin,
   };
+}
+
+/**
+ * The plugin's side of AutoMTLS, as go-plugin's server sets it up: its own ephemeral identity, and the host's
+ * `PLUGIN_CLIENT_CERT` (PEM, one or more certificates) as the only CA a connecting client's certificate may chain to.
+ * go-plugin puts those certificates in its `ClientCAs` pool; a host may present that certificate itself (Go, plugwire)
+ * or one issued by it (pyvider-rpcplugin does), so the plugin checks the chain, not the exact bytes. TLS 1.2+.
+ * @param own - the plugin's identity (`generateIdentity()`)
+ * @param clientCertPem - the host's certificate(s) from `PLUGIN_CLIENT_CERT`
+ * @throws PluginError `handshake` when it holds no certificate
+ */
+export function pluginAutoMtls(own: Pick<Identity, 'certPem' | 'keyPem'>, clientCertPem: string): TransportTls {
+  const anchors = (clientCertPem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).map((pem) => parseCertificate(pem));
+  if (anchors.length === 0) throw new PluginError('handshake', 'PLUGIN_CLIENT_CERT holds no PEM certificate; the host sent a malformed AutoMTLS certificate');
+  return {
+    context: { cert: own.certPem, key: own.keyPem, ca: clientCertPem, minVersion: 'TLSv1.2' },
+    servername: 'localhost',
+    requireClientCert: true,
+    clientAnchors: anchors,
+  };
+}
+
+/** go-plugin's pool check: the client's certificate is an anchor, or an anchor issued and signed it. */
+function anchorError(anchors: readonly X509Certificate[], peer: X509Certificate | undefined): Error | undefined {
+  if (!peer) return new Error('the client presented no certificate');
+  const ok = anchors.some((a) => a.raw.equals(peer.raw) || (peer.checkIssued(a) && peer.verify(a.publicKey)));
+  return ok ? undefined : new Error('the client certificate is not the host\'s AutoMTLS certificate nor issued by it');
 }
 
 /**
@@ -172,7 +205,9 @@ export function secureServerSocket(socket: Socket | Duplex, tls: TransportTls, o
   const server = createServer({
     ...tls.context,
     requestCert: tls.requireClientCert,
-    rejectUnauthorized: tls.requireClientCert,
+    // With anchors the certificate is checked below, as go-plugin does; the handshake itself still proves that the
+    // client holds the certificate's key (TLS CertificateVerify).
+    rejectUnauthorized: tls.requireClientCert && tls.clientAnchors === undefined,
     ...(options.alpn && { ALPNProtocols: [...options.alpn] }),
   });
   return new Promise<TLSSocket>((resolve, reject) => {
@@ -192,7 +227,9 @@ export function secureServerSocket(socket: Socket | Duplex, tls: TransportTls, o
     socket.once('close', onClose);
     server.once('tlsClientError', (err: Error) => fail(new PluginError('unavailable', `${what} failed: ${err.message}`, { cause: err })));
     server.once('secureConnection', (secured: TLSSocket) => {
-      const problem = pinError(tls, secured.getPeerCertificate()) ?? (tls.requireClientCert && !secured.authorized ? new Error(String(secured.authorizationError)) : undefined);
+      const problem = tls.clientAnchors
+        ? anchorError(tls.clientAnchors, secured.getPeerX509Certificate())
+        : (pinError(tls, secured.getPeerCertificate()) ?? (tls.requireClientCert && !secured.authorized ? new Error(String(secured.authorizationError)) : undefined));
       if (problem) {
         secured.destroy();
         fail(new PluginError('unavailable', `${what} failed: ${problem.message}`));

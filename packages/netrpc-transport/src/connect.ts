@@ -14,7 +14,15 @@ import { gob } from '@plugwire/gob';
 import { type YamuxSession, type YamuxStream, createSession } from '@plugwire/yamux';
 import { ControlArg, ControlReply, DispenseArg, DispenseReply, NETRPC_UNSUPPORTED, unknownPluginText } from './control.js';
 import type { NetRpcPlugin } from './plugin.js';
-import { type RpcClient, createRpcClient } from './rpc-client.js';
+import { type RpcClient, type RpcClientOptions, createRpcClient } from './rpc-client.js';
+
+/** What every RpcClient of a connection gets: the exit signal and the default call deadline. */
+function rpcOptions(options: ConnectTransportOptions<NetRpcPlugin>): RpcClientOptions {
+  return {
+    ...(options.exited !== undefined && { exited: options.exited }),
+    ...(options.callTimeout !== undefined && { callTimeout: options.callTimeout }),
+  };
+}
 
 class NetRpcClientProtocol implements ClientProtocol {
   readonly protocol = 'netrpc' as const;
@@ -50,7 +58,7 @@ class NetRpcClientProtocol implements ClientProtocol {
     if (client === undefined) throw new PluginError('unimplemented', `${NETRPC_UNSUPPORTED} (plugin ${name} has no netrpc client)`);
     const id = await this.control.call('Dispenser.Dispense', gob.value(DispenseArg, name), { ...options, reply: DispenseReply });
     const stream = await this.broker.dial(id, options);
-    const rpc = createRpcClient(stream, { ...(this.options.exited !== undefined && { exited: this.options.exited }) });
+    const rpc = createRpcClient(stream, rpcOptions(this.options));
     this.clients.add(rpc);
     void rpc.closed.then(() => this.clients.delete(rpc));
     try {
@@ -122,7 +130,11 @@ export interface ConnectNetRpcOptions extends ConnectTransportOptions<NetRpcPlug
 export async function connectNetRpc(options: ConnectNetRpcOptions): Promise<ClientProtocol> {
   const raw = await dial(options.address, options);
   const socket = options.tls ? await secureClientSocket(raw, options.tls, options) : raw;
-  const session = createSession(socket, 'client', { logger: options.logger });
+  const session = createSession(socket, 'client', {
+    logger: options.logger,
+    ...(options.livenessInterval !== undefined && { keepAliveInterval: options.livenessInterval }),
+    ...(options.livenessTimeout !== undefined && { connectionWriteTimeout: options.livenessTimeout }),
+  });
   try {
     const control = await session.open(options);
     const stdout = await session.open(options);
@@ -135,7 +147,7 @@ export async function connectNetRpc(options: ConnectNetRpcOptions): Promise<Clie
     else stderr.resume();
     const broker = createMuxBroker(session);
     broker.run();
-    return new NetRpcClientProtocol(options, session, [control, stdout, stderr], createRpcClient(control, { ...(options.exited !== undefined && { exited: options.exited }) }), broker);
+    return new NetRpcClientProtocol(options, session, [control, stdout, stderr], createRpcClient(control, rpcOptions(options)), broker);
   } catch (err) {
     session.abort(err);
     throw PluginError.from(err, 'unavailable');

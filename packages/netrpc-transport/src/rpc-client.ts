@@ -47,10 +47,15 @@ class StreamRpcClient implements RpcClient {
     this.markClosed = resolve;
   });
 
+  private readonly exited: AbortSignal | undefined;
+  private readonly callTimeout: number | undefined;
+
   constructor(
     private readonly stream: Duplex,
-    private readonly exited: AbortSignal | undefined,
+    options: RpcClientOptions,
   ) {
+    this.exited = options.exited;
+    this.callTimeout = options.callTimeout;
     stream.on('data', (chunk: Uint8Array) => this.onData(chunk));
     stream.on('end', () => {
       this.fail(new PluginError('unavailable', 'net/rpc: the peer closed the connection (unexpected EOF); the plugin may have exited'));
@@ -80,19 +85,31 @@ class StreamRpcClient implements RpcClient {
       return Promise.reject(PluginError.from(err, 'invalid_argument'));
     }
     return new Promise<R>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
       const onAbort = (): void => {
+        clearTimeout(timer);
         this.pending.delete(seq);
         reject(abortError(signal as AbortSignal, `call ${serviceMethod}`));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      if (this.callTimeout !== undefined) {
+        const ms = this.callTimeout;
+        timer = setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          this.pending.delete(seq);
+          reject(new PluginError('timeout', `net/rpc: no answer to ${serviceMethod} within ${ms} ms (the default call deadline, callTimeout)`));
+        }, ms);
+      }
       this.pending.set(seq, {
         method: serviceMethod,
         reply: options.reply,
         resolve: (v) => {
+          clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
           resolve(v as R);
         },
         reject: (e) => {
+          clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
           reject(e);
         },
@@ -191,6 +208,8 @@ export interface RpcClientOptions {
    * its reason (`exited`) instead of `unavailable`. @default none
    */
   readonly exited?: AbortSignal;
+  /** Deadline of every call, in ms: past it the call rejects with `timeout` (its reply, if any, is dropped). @default none */
+  readonly callTimeout?: number;
 }
 
 /**
@@ -199,5 +218,5 @@ export interface RpcClientOptions {
  * @param options - the plugin's exit signal
  */
 export function createRpcClient(stream: Duplex, options: RpcClientOptions = {}): RpcClient {
-  return new StreamRpcClient(stream, options.exited);
+  return new StreamRpcClient(stream, options);
 }

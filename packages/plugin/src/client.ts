@@ -13,6 +13,7 @@ import type { GrpcClientTransport } from '@plugwire/grpc-transport';
 import type { ClientOf, PluginDefinition, PluginSet } from './definition.js';
 import { validateClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import { share, type Shared } from './shared.js';
+import { deadline } from './deadline.js';
 
 const closedError = (): PluginError => new PluginError('closed', 'this client was killed; create a new Client to start the plugin again');
 
@@ -142,6 +143,25 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
   async #dial(signal: AbortSignal): Promise<ClientProtocol> {
     // A started plugin is connected even while it is being killed (kill() asks it to shut down over RPC).
     const proc = await this.#started(signal);
+    // The start has its own deadline (startTimeout); connecting and a first ping get connectTimeout, so a plugin
+    // that accepted the connection but never answers fails instead of hanging.
+    const ms = this.#o.connectTimeout;
+    const limit = deadline(signal, ms, `the plugin did not answer within connectTimeout (${ms} ms) after it started: it accepted the connection but never answered`);
+    try {
+      const rpc = await this.#connectTo(proc, limit.signal);
+      try {
+        await rpc.ping({ signal: limit.signal });
+      } catch (err) {
+        rpc.abort(err);
+        throw PluginError.from(err, 'unavailable');
+      }
+      return rpc;
+    } finally {
+      limit.clear();
+    }
+  }
+
+  async #connectTo(proc: PluginProcess, signal: AbortSignal): Promise<ClientProtocol> {
     const plugins = this.#o.sets.get(this.#version ?? -1);
     if (!plugins) throw new PluginError('incompatible_version', `no plugin set for negotiated version ${String(this.#version)}`);
     const tls = this.#transportTls(proc.handshake.serverCert);
@@ -158,6 +178,7 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
         multiplex: this.#o.grpcBrokerMultiplex && proc.handshake.muxSupported === true,
         transport: this.#o.grpcTransport,
         ...(tls && { tls }),
+        ...this.#o.calls,
         signal,
       });
     } catch (err) {
@@ -172,7 +193,13 @@ export class Client<P extends PluginSet = PluginSet> implements AsyncDisposable 
    */
   async dispense<K extends keyof P & string>(name: K, options: AbortOptions = {}): Promise<ClientOf<P[K]>> {
     const rpc = await this.client(options);
-    return (await rpc.dispense(name, options)) as ClientOf<P[K]>;
+    const ms = this.#o.connectTimeout;
+    const limit = deadline(options.signal, ms, `the plugin did not dispense ${name} within connectTimeout (${ms} ms)`);
+    try {
+      return (await rpc.dispense(name, { signal: limit.signal })) as ClientOf<P[K]>;
+    } finally {
+      limit.clear();
+    }
   }
 
   /** Checks the plugin answers. */

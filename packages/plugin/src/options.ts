@@ -99,7 +99,24 @@ export interface ClientOptions<P extends PluginSet = PluginSet> {
   readonly verify?: VerifyOptions;
   /** Accepted plugin versions (npm semver range, e.g. `^1.4.0`), read from the signed manifest; needs `verify`. @default any */
   readonly version?: string;
+  /**
+   * Milliseconds the connection (connect and a first ping) and each `dispense()` may take; past it they reject with
+   * `timeout` (a plugin that accepted the connection but never answers). @default 20000
+   */
+  readonly connectTimeout?: number;
+  /** Default deadline of every call on dispensed clients, in ms; past it the call rejects with `timeout`. @default none */
+  readonly callTimeout?: number;
+  /**
+   * Milliseconds between checks that the plugin still answers (a gRPC health check, a yamux ping); a check unanswered
+   * within `livenessTimeout` fails every pending call with `unavailable` saying the plugin stopped answering. @default 30000
+   */
+  readonly livenessInterval?: number;
+  /** Milliseconds a liveness check may wait for its answer. @default 10000 */
+  readonly livenessTimeout?: number;
 }
+
+/** Default of {@link ClientOptions.connectTimeout}, in ms. */
+export const DEFAULT_CONNECT_TIMEOUT = 20_000;
 
 /** Default lowest TCP port of a plugin (go-plugin's). */
 export const DEFAULT_MIN_PORT = 10_000;
@@ -136,6 +153,10 @@ export interface ResolvedClientOptions<P extends PluginSet = PluginSet> {
   readonly autoMTLS: boolean;
   /** The host's own TLS, when given. */
   readonly tls: TlsSettings | undefined;
+  /** Deadline of the connection and of each dispense, in ms. */
+  readonly connectTimeout: number;
+  /** What the transport gets: default call deadline and liveness check (each undefined for the transport's default). */
+  readonly calls: { readonly callTimeout?: number; readonly livenessInterval?: number; readonly livenessTimeout?: number };
 }
 
 function fail(message: string): never {
@@ -213,8 +234,9 @@ export function validateClientOptions<P extends PluginSet>(options: ClientOption
   if (allowedProtocols.length === 0) fail('the plugin definitions share no protocol; give each both halves of gRPC or of netrpc, or set allowedProtocols');
 
   const startTimeout = options.startTimeout ?? DEFAULT_START_TIMEOUT;
-  if (!(typeof startTimeout === 'number' && startTimeout > 0 && Number.isFinite(startTimeout))) {
-    fail('startTimeout must be a positive number of milliseconds');
+  for (const key of ['startTimeout', 'connectTimeout', 'callTimeout', 'livenessInterval', 'livenessTimeout'] as const) {
+    const value = options[key];
+    if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) fail(`${key} must be a positive number of milliseconds`);
   }
   const minPort = port('minPort', options.minPort, DEFAULT_MIN_PORT);
   const maxPort = port('maxPort', options.maxPort, DEFAULT_MAX_PORT);
@@ -260,5 +282,11 @@ export function validateClientOptions<P extends PluginSet>(options: ClientOption
     grpcTransport: options.grpcTransport ?? 'h2',
     autoMTLS: options.autoMTLS ?? false,
     tls: options.tls,
+    connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+    calls: {
+      ...(options.callTimeout !== undefined && { callTimeout: options.callTimeout }),
+      ...(options.livenessInterval !== undefined && { livenessInterval: options.livenessInterval }),
+      ...(options.livenessTimeout !== undefined && { livenessTimeout: options.livenessTimeout }),
+    },
   };
 }

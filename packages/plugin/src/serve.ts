@@ -1,6 +1,6 @@
 import { PluginError, type HandshakeConfig, type Listener, type Logger, type ProtocolName, type ServerProtocol } from '@plugwire/core';
 import { checkMagicCookie, formatHandshake, negotiateVersion, parseGoBool, parseProtocolVersions } from '@plugwire/handshake';
-import { encodeHandshakeCert, generateIdentity, listen, mutualTls, parseCertificate, userTls, type ListenOptions, type TlsSettings, type TransportTls } from '@plugwire/net';
+import { encodeHandshakeCert, generateIdentity, listen, pluginAutoMtls, userTls, type ListenOptions, type TlsSettings, type TransportTls } from '@plugwire/net';
 import type { ReattachConfig } from '@plugwire/process';
 import type { ImplementedPluginSet } from './definition.js';
 import { createPluginLogger } from './plugin-logger.js';
@@ -169,7 +169,7 @@ export async function serve<P extends ImplementedPluginSet>(options: ServeOption
     if (o.tls) tls = userTls(await o.tls());
     else if (clientCert) {
       const identity = generateIdentity();
-      tls = mutualTls(identity, parseCertificate(clientCert).raw);
+      tls = pluginAutoMtls(identity, clientCert);
       serverCert = encodeHandshakeCert(identity.der);
     }
     const common = { plugins: served, listener, createListener, logger, stdout: test ? undefined : stdio.stdout, stderr: test ? undefined : stdio.stderr, ...(tls && { tls }) };

@@ -24,6 +24,7 @@ import { validateLaunchOptions } from './options.js';
 import type { LaunchOptions, ValidLaunchOptions } from './options.js';
 import type { PluginProcess, ProcessExit } from './types.js';
 import { settleWithin } from './wait.js';
+import { StdoutNoise } from './noise.js';
 import { OWN_PROCESS_GROUP, planSpawn, removeStaleSocket, signalGroup } from './tree.js';
 
 // After the process exits, how long its stderr may take to drain (a grandchild can hold the pipe open).
@@ -73,13 +74,17 @@ async function closeStream(stream: Readable | null): Promise<void> {
   await closed;
 }
 
-/** The first stdout line, read with go-plugin's rules; everything after it is drained and dropped. */
+/**
+ * The handshake line, read with go-plugin's rules, except that up to `maxLinesBeforeHandshake` lines that cannot be
+ * one (a banner, a warning) are logged and skipped first; everything after it is drained and dropped.
+ */
 function readHandshakeLine(
   child: ChildProcess,
   stdout: Readable,
   o: ValidLaunchOptions,
   exited: AbortSignal,
   mirror: StderrMirror,
+  noise: StdoutNoise,
 ): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -101,23 +106,43 @@ function readHandshakeLine(
       finish();
       reject(err);
     };
-    const onData = (chunk: Buffer): void => {
-      const nl = chunk.indexOf(10);
-      if (nl >= 0) {
-        chunks.push(chunk.subarray(0, nl));
+    const notes = (): string[] => pluginFileNotes(o.command, o.cwd, process.env.PATH);
+    const unrecognized = (why: string): PluginError =>
+      new PluginError('handshake', `${unrecognizedMessage(noise.first, { notes: notes() })}${why}${noise.describe()}${stderrTail(mirror)}`);
+    /** Takes one complete line; true when it settled the promise. */
+    const onLine = (line: string): boolean => {
+      if (!StdoutNoise.isNoise(line)) {
         finish();
-        resolve(Buffer.concat(chunks).toString('utf8'));
-        return;
+        resolve(line);
+        return true;
       }
-      chunks.push(chunk);
-      length += chunk.length;
+      noise.add(line);
+      if (noise.count > o.maxLinesBeforeHandshake) {
+        fail(unrecognized(`
+No handshake line within the first ${o.maxLinesBeforeHandshake + 1} lines of stdout (maxLinesBeforeHandshake).`));
+        return true;
+      }
+      return false;
+    };
+    const onData = (chunk: Buffer): void => {
+      let rest = chunk;
+      for (let nl = rest.indexOf(10); nl >= 0; nl = rest.indexOf(10)) {
+        chunks.push(rest.subarray(0, nl));
+        const line = Buffer.concat(chunks).toString('utf8');
+        chunks.length = 0;
+        length = 0;
+        rest = rest.subarray(nl + 1);
+        if (onLine(line)) return;
+      }
+      chunks.push(rest);
+      length += rest.length;
       if (length > MAX_HANDSHAKE_LINE) {
         const start = Buffer.concat(chunks).subarray(0, 512).toString('utf8');
         fail(
           new PluginError(
             'handshake',
-            `${unrecognizedMessage(start)}\nThe plugin's first stdout line is longer than ${MAX_HANDSHAKE_LINE} bytes, ` +
-              `which no handshake line is.${stderrTail(mirror)}`,
+            `${unrecognizedMessage(start)}\nThe plugin's stdout line is longer than ${MAX_HANDSHAKE_LINE} bytes, ` +
+              `which no handshake line is.${noise.describe()}${stderrTail(mirror)}`,
           ),
         );
       }
@@ -125,28 +150,27 @@ function readHandshakeLine(
     const onEnd = (): void => {
       const partial = Buffer.concat(chunks).toString('utf8');
       graceTimer = setTimeout(() => {
-        if (partial.trim() !== '') {
-          // go-plugin's scanner still returns an unterminated last line.
-          finish();
-          resolve(partial);
+        // go-plugin's scanner still returns an unterminated last line.
+        if (partial.trim() !== '' && onLine(partial)) return;
+        if (noise.count > 0) {
+          fail(unrecognized('\nThe plugin closed its stdout without a handshake line.'));
           return;
         }
-        const notes = pluginFileNotes(o.command, o.cwd, process.env.PATH);
-        fail(new PluginError('handshake', `${unrecognizedMessage('', { noLines: true, notes })}${stderrTail(mirror)}`));
+        fail(new PluginError('handshake', `${unrecognizedMessage('', { noLines: true, notes: notes() })}${stderrTail(mirror)}`));
       }, STDOUT_CLOSED_GRACE_MS);
     };
     const onExit = (): void => {
       const exit: ProcessExit = { code: child.exitCode, signal: child.signalCode };
-      const notes =
+      const fileNotes =
         exit.code === 126 || exit.code === 127
-          ? `\nAdditional notes about plugin:${pluginFileNotes(o.command, o.cwd, process.env.PATH)
+          ? `\nAdditional notes about plugin:${notes()
               .map((n) => `\n  ${n}`)
               .join('')}`
           : '';
       fail(
         new PluginError(
           'exited',
-          `plugin exited before we could connect: ${describeExit(exit)}${stderrTail(mirror)}${notes}`,
+          `plugin exited before we could connect: ${describeExit(exit)}${noise.describe()}${stderrTail(mirror)}${fileNotes}`,
           { exitCode: exit.code, signal: exit.signal },
         ),
       );
@@ -158,6 +182,7 @@ function readHandshakeLine(
           'timeout',
           `timeout while waiting for plugin to start: no handshake line on stdout after ${o.startTimeout} ms. ` +
             'Check that the plugin serves with the same magic cookie, or raise startTimeout if it starts slowly.' +
+            noise.describe() +
             stderrTail(mirror),
         ),
       );
@@ -328,7 +353,7 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
 
   let handshake: Handshake;
   try {
-    const line = await readHandshakeLine(child, stdout, o, exitedController.signal, mirror);
+    const line = await readHandshakeLine(child, stdout, o, exitedController.signal, mirror, new StdoutNoise(o.logger, name));
     handshake = checkHandshake(line, o, mirror);
     if (handshake.network === 'unix') socketPath = handshake.address;
   } catch (err) {

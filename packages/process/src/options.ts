@@ -1,6 +1,7 @@
 import { PluginError } from '@plugwire/core';
 import type { AbortOptions, HandshakeConfig, LogLevel, Logger, ProtocolName } from '@plugwire/core';
 import type { SecureConfig, VerifyOptions } from '@plugwire/trust';
+import { DEFAULT_MAX_LINES_BEFORE_HANDSHAKE } from './noise.js';
 
 /** Options of {@link launch}. */
 export interface LaunchOptions extends AbortOptions {
@@ -20,6 +21,12 @@ export interface LaunchOptions extends AbortOptions {
   allowedProtocols: readonly ProtocolName[];
   /** How long to wait for the handshake line, in ms. @default 60000 */
   startTimeout?: number;
+  /**
+   * How many stdout lines that cannot be a handshake line (a dependency's banner, a warning) the plugin may write
+   * before its handshake line; each is logged at `warn` and skipped. One more fails the launch with an error quoting
+   * them. `0` is go-plugin's rule: the first line must be the handshake. @default 100
+   */
+  maxLinesBeforeHandshake?: number;
   /** The host logger; plugin stderr lines and lifecycle events go here. */
   logger: Logger;
   /** Receives a raw copy of the plugin's stderr. @default none */
@@ -79,9 +86,18 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
+function lineCount(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_LINES_BEFORE_HANDSHAKE;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new PluginError('invalid_argument', `maxLinesBeforeHandshake must be a whole number of lines (0 or more), got ${String(value)}`);
+  }
+  return value;
+}
+
 /** {@link LaunchOptions} with defaults applied. */
 export interface ValidLaunchOptions extends LaunchOptions {
   startTimeout: number;
+  maxLinesBeforeHandshake: number;
   killTimeout: number;
 }
 
@@ -118,5 +134,6 @@ export function validateLaunchOptions(options: LaunchOptions): ValidLaunchOption
     ...options,
     startTimeout: positive('startTimeout', options.startTimeout, DEFAULT_START_TIMEOUT),
     killTimeout: positive('killTimeout', options.killTimeout, DEFAULT_KILL_TIMEOUT),
+    maxLinesBeforeHandshake: lineCount(options.maxLinesBeforeHandshake),
   };
 }

@@ -167,12 +167,34 @@ describe('launch', () => {
     expect(err.message).toContain('This binary is a plugin. These are not meant to be executed directly.');
   });
 
-  it('rejects garbage on stdout with the diagnosis and file notes', async () => {
+  it('logs and skips stdout lines before the handshake (a banner, a warning) and starts', async () => {
+    const { logger, entries } = recorder();
+    const p = await launch(options('noisy', logger));
+    const skipped = entries.filter((e) => e.message === 'plugin wrote to stdout before its handshake; line skipped');
+    expect(skipped.map((e) => [e.level, e.fields.line])).toEqual([
+      ['warn', 'Welcome to SomeLib 2.1 (banner)'],
+      ['warn', ''],
+      ['warn', 'WARNING: deprecated option | use the new one'],
+    ]);
+    await p.kill();
+  });
+
+  it('with maxLinesBeforeHandshake 0 fails on the first stray line, as go-plugin does', async () => {
+    const { logger } = recorder();
+    const err = await rejection(launch(options('noisy', logger, { maxLinesBeforeHandshake: 0 })));
+    expect(err.code).toBe('handshake');
+    expect(err.message).toMatch(/^Unrecognized remote plugin message: Welcome to SomeLib 2.1 \(banner\)\n/);
+    expect((await rejection(launch(options('noisy', logger, { maxLinesBeforeHandshake: -1 })))).code).toBe('invalid_argument');
+  });
+
+  it('rejects garbage on stdout past the bound with the diagnosis, what was seen and file notes', async () => {
     const before = resources();
     const { logger } = recorder();
     const err = await rejection(launch(options('garbage', logger)));
     expect(err.code).toBe('handshake');
     expect(err.message).toMatch(/^Unrecognized remote plugin message: hello, I am not a plugin\nThis usually means/);
+    expect(err.message).toContain('No handshake line within the first 101 lines of stdout');
+    expect(err.message).toContain('other line(s) to stdout:\n  hello, I am not a plugin\n  noise 1\n');
     expect(err.message).toContain(`Path: ${process.execPath}`);
     expect(err.message).toMatch(/ELF architecture: .*current architecture/);
     expectNoLeaks(before);

@@ -473,7 +473,9 @@ class Session implements YamuxSession, StreamHost {
         (err: PluginError) => {
           if (this.ended) return;
           this.logger.error({ error: err.message }, 'yamux: keepalive failed');
-          this.fail(new PluginError('timeout', `yamux keepalive failed: ${err.message}; the session was closed`, { cause: err }));
+          this.fail(
+            new PluginError('unavailable', `the peer stopped answering (yamux keepalive failed: ${err.message}); the session was closed`, { cause: err }),
+          );
         },
       );
     }, this.opts.keepAliveInterval);

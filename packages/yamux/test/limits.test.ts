@@ -90,7 +90,7 @@ describe('yamux limits and timeouts', () => {
     try {
       expect(await p.frame((f) => f.type === FrameType.Ping && f.flags === Flag.SYN)).toBeDefined();
       await p.session.closed;
-      expect(p.session.error).toMatchObject({ code: 'timeout' });
+      expect(p.session.error).toMatchObject({ code: 'unavailable' });
       expect(p.session.error?.message).toMatch(/keepalive/);
     } finally {
       await p.cleanup();

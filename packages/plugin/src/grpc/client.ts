@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { PluginError, abortError, waitForExit, type AbortOptions } from '@plugwire/core';
-import { callerOf, clientOn, toPluginError, type GrpcCaller } from '@plugwire/grpc-transport';
+import { callerOf, cancelPaced, clientOn, toPluginError, type GrpcCaller } from '@plugwire/grpc-transport';
 import type { MessageSource, PromiseClient, ServiceLike, ServiceOf } from './types.js';
 
 type Callback = (err: grpc.ServiceError | null, response?: unknown) => void;
@@ -32,13 +32,23 @@ function fail(err: unknown, signal: AbortSignal | undefined, exited: AbortSignal
   return toPluginError(err, exited);
 }
 
-/** Runs `start` and settles with its callback; the signal cancels the call. */
+/**
+ * Runs `start` and settles with its callback; the signal rejects at once and cancels the call, paced (a burst of
+ * resets would make a Node plugin's HTTP/2 server tear the connection down).
+ */
 function callbackCall(start: (callback: Callback) => grpc.Call, signal: AbortSignal | undefined, exited: AbortSignal | undefined): { call: grpc.Call; result: Promise<unknown> } {
   let call!: grpc.Call;
   const result = new Promise<unknown>((resolve, reject) => {
-    const onAbort = (): void => call.cancel();
+    let settled = false;
+    const onAbort = (): void => {
+      settled = true;
+      reject(abortError(signal as AbortSignal, 'gRPC call'));
+      cancelPaced(call as grpc.ClientUnaryCall);
+    };
     call = start((err, response) => {
       signal?.removeEventListener('abort', onAbort);
+      if (settled) return;
+      settled = true;
       if (err) reject(fail(err, signal, exited));
       else if (response === undefined) reject(new PluginError('protocol', 'the plugin answered a gRPC call without a message'));
       else resolve(response);

@@ -1,7 +1,8 @@
 // Server handlers in promise form: implement(Service, { get: async (req) => res }) → a grpc-js implementation.
 import * as grpc from '@grpc/grpc-js';
 import { PluginError } from '@plugwire/core';
-import type { HandlerContext, ServiceHandlers, ServiceImplementation, ServiceLike, ServiceOf } from './types.js';
+import { encodeFileDescriptorProto } from '@plugwire/grpc-transport';
+import type { HandlerContext, ImplementOptions, ProtoSchema, ServiceHandlers, ServiceImplementation, ServiceLike, ServiceOf } from './types.js';
 
 type AnyHandler = (input: unknown, context: HandlerContext) => unknown;
 type Call = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
@@ -82,7 +83,11 @@ function adapt(handler: AnyHandler, def: grpc.MethodDefinition<unknown, unknown>
  * @param handlers - one handler per method, named as in the definition; a method whose handler is missing (see
  *   {@link partial}) answers UNIMPLEMENTED, as grpc-js does
  */
-export function implement<S extends object>(service: S & ServiceLike<S>, handlers: ServiceHandlers<ServiceOf<S>>): ServiceImplementation {
+export function implement<S extends object>(
+  service: S & ServiceLike<S>,
+  handlers: ServiceHandlers<ServiceOf<S>>,
+  options: ImplementOptions = {},
+): ServiceImplementation {
   const def = ('service' in service && typeof service.service === 'object' ? service.service : service) as grpc.ServiceDefinition;
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [name, methodDef] of Object.entries(def)) {
@@ -90,7 +95,31 @@ export function implement<S extends object>(service: S & ServiceLike<S>, handler
     // grpc-js answers UNIMPLEMENTED for a method left out (see `unimplemented` for optional RPCs).
     if (typeof handler === 'function') implementation[name] = adapt(handler, methodDef);
   }
-  return Object.freeze({ service: def, implementation });
+  const descriptors = options.schema ? schemaDescriptors(options.schema) : loaderDescriptors(def);
+  return Object.freeze({ service: def, implementation, descriptors: Object.freeze(descriptors) });
+}
+
+/** The encoded files of a ts-proto schema and its imports, each once. */
+function schemaDescriptors(schema: ProtoSchema, seen = new Set<ProtoSchema>()): Uint8Array[] {
+  if (seen.has(schema)) return [];
+  seen.add(schema);
+  if (typeof schema.fileDescriptor !== 'object' || schema.fileDescriptor === null) {
+    throw new PluginError('invalid_argument', 'implement(): options.schema must be ts-proto\'s protoMetadata (generate with outputSchema=true)');
+  }
+  return [encodeFileDescriptorProto(schema.fileDescriptor), ...(schema.dependencies ?? []).flatMap((d) => schemaDescriptors(d, seen))];
+}
+
+/** The file descriptors a `@grpc/proto-loader` definition carries on its message types; none for other code. */
+function loaderDescriptors(def: grpc.ServiceDefinition): Uint8Array[] {
+  const files = new Map<string, Uint8Array>();
+  for (const method of Object.values(def) as unknown[]) {
+    for (const type of ['requestType', 'responseType']) {
+      const protos = (method as Record<string, { fileDescriptorProtos?: unknown } | undefined>)[type]?.fileDescriptorProtos;
+      if (!Array.isArray(protos)) continue;
+      for (const file of protos) if (file instanceof Uint8Array) files.set(Buffer.from(file).toString('base64'), file);
+    }
+  }
+  return [...files.values()];
 }
 
 /**

@@ -2,7 +2,7 @@
 // to the transport's plugin shape.
 import type { ChannelInterface, Server } from '@grpc/grpc-js';
 import type { ClientProtocol, ConnectTransportOptions, ServeTransportOptions, ServerProtocol } from '@plugwire/core';
-import { connectGrpc, serveGrpc, type GrpcBroker, type GrpcClientTransport, type GrpcPlugin } from '@plugwire/grpc-transport';
+import { connectGrpc, fileDescriptorSet, serveGrpc, type GrpcBroker, type GrpcClientTransport, type GrpcPlugin } from '@plugwire/grpc-transport';
 import type { TransportTls } from '@plugwire/net';
 import type { PluginDefinition } from '../definition.js';
 import { client } from './client.js';
@@ -39,10 +39,12 @@ export interface Served {
   readonly impl: unknown;
 }
 
-function register(server: Server, result: void | ServiceImplementation | readonly ServiceImplementation[]): void {
+/** Adds the services a server half returned, and keeps their file descriptors (as sets) for reflection. */
+function register(server: Server, result: void | ServiceImplementation | readonly ServiceImplementation[], sets: Uint8Array[]): void {
   if (result === undefined) return;
   for (const s of Array.isArray(result) ? (result as readonly ServiceImplementation[]) : [result as ServiceImplementation]) {
     server.addService(s.service, s.implementation);
+    if (s.descriptors?.length) sets.push(fileDescriptorSet(s.descriptors));
   }
 }
 
@@ -50,12 +52,14 @@ function register(server: Server, result: void | ServiceImplementation | readonl
 export function serve(
   options: Omit<ServeTransportOptions<GrpcPlugin>, 'plugins'> & { readonly plugins: Readonly<Record<string, Served>>; readonly maxReceiveMessageLength: number | undefined; readonly multiplex: boolean; readonly tls?: TransportTls },
 ): Promise<ServerProtocol> {
+  // Filled while the plugins register, before the transport adds reflection (which reads it on its first call).
+  const sets: Uint8Array[] = [];
   const plugins = Object.fromEntries(
     Object.entries(options.plugins).map(([name, { definition, impl }]): [string, Partial<GrpcPlugin>] => {
       const half = definition.grpc;
       if (!half) return [name, {}];
-      return [name, { grpcServer: async (broker, server) => register(server, await half.server(impl, broker, server)) }];
+      return [name, { grpcServer: async (broker, server) => register(server, await half.server(impl, broker, server), sets) }];
     }),
   );
-  return serveGrpc({ ...options, plugins });
+  return serveGrpc({ ...options, plugins, reflectionDescriptorSets: sets });
 }

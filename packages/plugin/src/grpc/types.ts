@@ -79,6 +79,32 @@ export interface ServiceImplementation {
   readonly service: ServiceDefinition;
   /** The callback-style implementation grpc-js calls. */
   readonly implementation: UntypedServiceImplementation;
+  /**
+   * Encoded google.protobuf.FileDescriptorProtos describing the service (its file and the files it imports), which
+   * `serve()` hands to gRPC reflection; empty when the definition carries none.
+   */
+  readonly descriptors: readonly Uint8Array[];
+}
+
+/**
+ * The schema ts-proto generates with `outputSchema=true` (its `protoMetadata` export): the file's descriptor and
+ * those of the files it imports.
+ */
+export interface ProtoSchema {
+  /** The file's google.protobuf.FileDescriptorProto, as an object. */
+  readonly fileDescriptor: object;
+  /** The schemas of the files it imports. */
+  readonly dependencies?: readonly ProtoSchema[];
+}
+
+/** Options of `implement()`. */
+export interface ImplementOptions {
+  /**
+   * The schema of ts-proto code (its `protoMetadata`, generated with `outputSchema=true`), so that gRPC reflection
+   * describes the service. Not needed for `@grpc/proto-loader` definitions, which carry their file descriptors.
+   * @default none: descriptors are read from the definition when it has them
+   */
+  readonly schema?: ProtoSchema;
 }
 
 /** What the gRPC client half gets: the connection to the plugin. */
