@@ -70,6 +70,7 @@ export function openChannel(
  */
 export function setCallTimeout(channel: grpc.ChannelInterface, ms: number): void {
   callTimeouts.set(channel, ms);
+  if (channel instanceof H2Channel) channel.callTimeout = ms;
 }
 
 type AnyCall = grpc.ClientUnaryCall | grpc.ClientReadableStream<unknown> | grpc.ClientWritableStream<unknown> | grpc.ClientDuplexStream<unknown, unknown>;

@@ -137,7 +137,7 @@ class H2JsCall implements GrpcJsCall {
 
 function stopReason(stop: AbortSignal): PluginError {
   const reason: unknown = stop.reason;
-  return reason instanceof PluginError && (reason.code === 'exited' || reason.code === 'closed')
+  return reason instanceof PluginError
     ? reason
     : new PluginError('exited', 'the plugin process exited before the call completed; restart the plugin', { cause: reason });
 }
@@ -151,6 +151,8 @@ export class H2Channel implements grpc.ChannelInterface {
   private closed = false;
   private readonly watchers = new Set<() => void>();
   private stop: AbortSignal | undefined;
+  /** Default deadline of unary and client-streaming {@link caller} calls (the Client's `callTimeout`), in ms. @internal */
+  callTimeout: number | undefined;
   private direct: GrpcCaller | undefined;
   private callerConn: H2Connection | undefined;
   private connCaller: GrpcCaller | undefined;
@@ -235,7 +237,18 @@ export class H2Channel implements grpc.ChannelInterface {
    * Runs a call that answers with a promise. A call whose signal fires is rejected at once, but its RST_STREAM goes
    * through the connection's reset budget (see reset-pacer.ts), as grpc-js calls on this channel do.
    */
-  private paced<T>(o: CallOptions | undefined, run: (o: CallOptions | undefined) => Promise<T>): Promise<T> {
+  private paced<T>(given: CallOptions | undefined, call: (o: CallOptions | undefined) => Promise<T>): Promise<T> {
+    const ms = this.callTimeout;
+    const o = ms === undefined || given?.deadline !== undefined ? given : { ...given, deadline: Date.now() + ms };
+    const run =
+      ms === undefined || o === given
+        ? call
+        : (opts: CallOptions | undefined) =>
+            call(opts).catch((err: unknown) => {
+              const e = PluginError.from(err);
+              if (e.code !== 'timeout' || e.grpcStatus !== 4) throw e;
+              throw new PluginError('timeout', `no answer within ${ms} ms (the default call deadline, callTimeout); the plugin may have stopped answering`, { cause: e, grpcStatus: 4 });
+            });
     const signal = o?.signal;
     if (!signal || signal.aborted) {
       try {
