@@ -60,6 +60,8 @@ const app = await Application.bootstrapWithPlugins({
   excludeExternals: true,
   externalPattern: ['**/node_modules/**'],
   githubPages: false,
+  // No source links: a clone's remote (a path on CI) is no web address TypeDoc could link to, and it warns.
+  disableSources: true,
   hideGenerator: true,
   sort: ['kind', 'instance-first', 'alphabetical-ignoring-documents'],
   validation: { notExported: true, invalidLink: true, rewrittenLink: true, notDocumented: true, unusedMergeModuleWith: true },

@@ -35,6 +35,14 @@ describe('entry points', () => {
     expect(grpcCode(plugin)).toEqual([]);
   });
 
+  it('host and plugin that verify no signature never load @plugwire/trust or semver (~50 ms, ~8 MiB)', () => {
+    const { host, plugin } = run('plugin-netrpc-only.js', 'trust');
+    expect(host.some((u) => u.includes('@plugwire/process') || u.includes('packages/process/'))).toBe(true);
+    const trustCode = (urls: string[]) => urls.filter((u) => /semver|@plugwire\/trust|packages\/trust\//.test(u));
+    expect(trustCode(host)).toEqual([]);
+    expect(trustCode(plugin)).toEqual([]);
+  });
+
   it('a plugin whose definition has gRPC halves loads them (the check sees grpc-js when it is there)', () => {
     const { plugin, output } = run('plugin-netrpc.js', 'full');
     expect(output).toBe('v over netrpc\n');

@@ -9,7 +9,7 @@ const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
-const calls = Number(arg('--calls') ?? (short ? 20_000 : 1_000_000));
+const calls = Number(arg('--calls') ?? (short ? 10_000 : 1_000_000));
 const only = arg('--only')?.split(',');
 
 const scenarios: Array<[string, () => Promise<Result>]> = [

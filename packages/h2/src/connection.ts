@@ -645,6 +645,9 @@ export class H2Connection {
       return;
     }
     if (f.payload.length % 6 !== 0) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS length is not a multiple of 6');
+    // RFC 9113 6.5.2: a peer that does not set SETTINGS_MAX_CONCURRENT_STREAMS sets no limit (a Node server sends
+    // none); the guess of 100 only holds until its first SETTINGS. Else 100 hanging calls starve every other one.
+    if (!this.peerSettled) this.peerMaxStreams = 0x7fffffff;
     for (let i = 0; i < f.payload.length; i += 6) {
       const id = f.payload.readUInt16BE(i);
       const value = f.payload.readUInt32BE(i + 2);

@@ -37,13 +37,14 @@ export interface H2ClientOptions {
   readonly maxConcurrentStreams?: number;
   /**
    * RST_STREAMs sent at once before further cancellations are paced (so a burst of cancelled calls cannot trip a
-   * server's rapid-reset defence). A cancelled call ends at once either way; only its RST_STREAM waits.
-   * @default 100
+   * server's rapid-reset defence: nghttp2, under Node's HTTP/2 server, drops a connection past 1000 resets arriving
+   * faster than 33/s). A cancelled call ends at once either way; only its RST_STREAM waits.
+   * @default 500
    */
   readonly resetBurst?: number;
   /**
-   * RST_STREAMs sent per second once `resetBurst` is spent.
-   * @default 1000
+   * RST_STREAMs sent per second once `resetBurst` is spent; below nghttp2's refill rate of 33/s.
+   * @default 20
    */
   readonly resetsPerSecond?: number;
   /**
@@ -82,8 +83,8 @@ export function validateH2ClientOptions(options: H2ClientOptions = {}): Resolved
     connectionWindow: int('connectionWindow', options.connectionWindow, 16 << 20, 65535, 0x7fffffff),
     maxHeaderListSize: int('maxHeaderListSize', options.maxHeaderListSize, 65536, 1024, 16 << 20),
     maxConcurrentStreams: int('maxConcurrentStreams', options.maxConcurrentStreams, 1000, 1, 0x7fffffff),
-    resetBurst: int('resetBurst', options.resetBurst, 100, 1, 1_000_000),
-    resetsPerSecond: int('resetsPerSecond', options.resetsPerSecond, 1000, 1, 1_000_000),
+    resetBurst: int('resetBurst', options.resetBurst, 500, 1, 1_000_000),
+    resetsPerSecond: int('resetsPerSecond', options.resetsPerSecond, 20, 1, 1_000_000),
     writeHighWater: int('writeHighWater', options.writeHighWater, 1 << 20, 16384, 1 << 30),
   };
 }

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { LOG_LEVELS, PluginError, type HandshakeConfig, type Logger, type LogLevel, type ProtocolName } from '@plugwire/core';
 import type { GrpcClientTransport } from '@plugwire/grpc-transport';
 import type { TlsSettings } from '@plugwire/net';
-import type { LaunchOptions, ReattachConfig, SecureConfig, VerifyOptions } from '@plugwire/process';
+import type { LaunchOptions, PluginRunner, ReattachConfig, SecureConfig, VerifyOptions } from '@plugwire/process';
 import type { PluginSet } from './definition.js';
 import { createTextLogger } from './text-logger.js';
 import { LOG_LEVEL_ENV } from './plugin-logger.js';
@@ -113,6 +113,19 @@ export interface ClientOptions<P extends PluginSet = PluginSet> {
   readonly livenessInterval?: number;
   /** Milliseconds a liveness check may wait for its answer. @default 10000 */
   readonly livenessTimeout?: number;
+  /**
+   * Starts the plugin your own way (go-plugin's `RunnerFunc`): gets the command, arguments, directory and full
+   * environment, returns the started `ChildProcess` with stdout and stderr piped; the rest of the lifecycle is
+   * unchanged. @default spawn()
+   */
+  readonly runner?: PluginRunner;
+  /**
+   * Kill the plugin when the host dies, even by SIGKILL (Linux: through util-linux's `setpriv --pdeathsig KILL`;
+   * elsewhere nothing). @default true
+   */
+  readonly dieWithHost?: boolean;
+  /** Stdout lines before the handshake that are logged and skipped (a banner); `0` is go-plugin's rule. @default 100 */
+  readonly maxLinesBeforeHandshake?: number;
 }
 
 /** Default of {@link ClientOptions.connectTimeout}, in ms. */
@@ -156,7 +169,14 @@ export interface ResolvedClientOptions<P extends PluginSet = PluginSet> {
   /** Deadline of the connection and of each dispense, in ms. */
   readonly connectTimeout: number;
   /** What the transport gets: default call deadline and liveness check (each undefined for the transport's default). */
-  readonly calls: { readonly callTimeout?: number; readonly livenessInterval?: number; readonly livenessTimeout?: number };
+  readonly calls: {
+    /** Default deadline of every call, in ms; undefined: none. */
+    readonly callTimeout?: number;
+    /** How often an idle connection is checked, in ms; undefined: the transport's default. */
+    readonly livenessInterval?: number;
+    /** How long a liveness check may take before pending calls fail, in ms; undefined: the transport's default. */
+    readonly livenessTimeout?: number;
+  };
 }
 
 function fail(message: string): never {
@@ -211,6 +231,7 @@ export function validateClientOptions<P extends PluginSet>(options: ClientOption
   if (options.reattach && options.autoMTLS) fail('autoMTLS cannot be used with reattach: the first host\'s certificates are gone; use tls');
   if (options.autoMTLS && options.tls) fail('set autoMTLS or tls, not both');
   if (options.reattach && (options.verify || options.version)) fail('verify and version check a plugin before it is launched; they cannot be used with reattach');
+  if (options.reattach && options.runner) fail('runner starts a plugin; it cannot be used with reattach');
   if (options.version !== undefined && !options.verify) fail('version needs verify: the plugin declares its version in its signed manifest');
 
   const sets = new Map<number, P>();
@@ -267,6 +288,9 @@ export function validateClientOptions<P extends PluginSet>(options: ClientOption
     secureConfig: options.secureConfig,
     verify: options.verify,
     version: options.version,
+    runner: options.runner,
+    dieWithHost: options.dieWithHost ?? true,
+    maxLinesBeforeHandshake: options.maxLinesBeforeHandshake,
   };
   return {
     handshake,

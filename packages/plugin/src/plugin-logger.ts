@@ -14,7 +14,10 @@ export interface PluginLoggerOptions {
   /** Environment to read the host's level from. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
   /** Where the JSON lines go. @default the real stderr (fd 2), as it was before `serve()` captured `process.stderr` */
-  readonly output?: { write(chunk: string): unknown };
+  readonly output?: {
+    /** Receives one JSON line, newline included. */
+    write(chunk: string): unknown;
+  };
 }
 
 /**

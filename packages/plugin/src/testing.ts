@@ -12,7 +12,10 @@ export interface RecordedEntry {
 }
 
 /** A logger that keeps every entry, for asserting on what a host mirrored from its plugin. */
-export function recordingLogger(): Logger & { readonly entries: RecordedEntry[] } {
+export function recordingLogger(): Logger & {
+  /** Every entry logged so far, oldest first. */
+  readonly entries: RecordedEntry[];
+} {
   const entries: RecordedEntry[] = [];
   const at = (level: LogLevel) => (fields: Readonly<Record<string, unknown>>, message: string) => {
     entries.push({ level, message, fields });

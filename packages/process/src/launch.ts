@@ -16,12 +16,13 @@ import {
 import type { Handshake } from '@plugwire/handshake';
 import { mirrorStderr } from '@plugwire/logging';
 import type { StderrMirror } from '@plugwire/logging';
-import { prepareVerifiedLaunch, verifyChecksum, type PreparedLaunch } from '@plugwire/trust';
+import type { PreparedLaunch } from '@plugwire/trust';
+import { verifyChecksum } from './verify.js';
 import { pluginFileNotes, resolveCommand } from './diagnose.js';
 import { createPluginProcess } from './handle.js';
 import { safeLog } from './log.js';
 import { validateLaunchOptions } from './options.js';
-import type { LaunchOptions, ValidLaunchOptions } from './options.js';
+import type { LaunchOptions, PluginRunner, RunSpec, ValidLaunchOptions } from './options.js';
 import type { PluginProcess, ProcessExit } from './types.js';
 import { settleWithin } from './wait.js';
 import { StdoutNoise } from './noise.js';
@@ -44,6 +45,7 @@ function stderrTail(mirror: StderrMirror): string {
 }
 
 function spawnError(err: unknown, o: ValidLaunchOptions, env: Record<string, string>): PluginError {
+  if (err instanceof PluginError) return err;
   const e = err as NodeJS.ErrnoException;
   if (o.cwd !== undefined && !existsSync(o.cwd)) {
     return new PluginError('invalid_argument', `cwd ${o.cwd} does not exist; give the plugin an existing working directory`, {
@@ -61,6 +63,20 @@ function spawnError(err: unknown, o: ValidLaunchOptions, env: Record<string, str
     return new PluginError('handshake', `cannot execute plugin ${o.command}: ${why}${notes}`, { cause: err });
   }
   return new PluginError('unavailable', `cannot start plugin ${o.command}: ${e.message}${notes}`, { cause: err });
+}
+
+/** Starts the plugin through the user's runner, checking that it gave back what launch() needs. */
+function runWith(runner: PluginRunner, spec: RunSpec): ChildProcess {
+  let child: ChildProcess;
+  try {
+    child = runner(spec);
+  } catch (err) {
+    throw new PluginError('unavailable', `the runner could not start plugin ${spec.command}: ${PluginError.from(err).message}`, { cause: err });
+  }
+  if (typeof child !== 'object' || child === null || typeof child.once !== 'function' || !child.stdout || !child.stderr) {
+    throw new PluginError('invalid_argument', 'the runner must return a ChildProcess with stdout and stderr piped (spawn with stdio [..., "pipe", "pipe"])');
+  }
+  return child;
 }
 
 function nextLoopTurn(): Promise<void> {
@@ -251,6 +267,8 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
   // Signed plugins run from private copies of the checked files, so what runs is what was checked.
   let prepared: PreparedLaunch | undefined;
   if (o.verify !== undefined) {
+    // Loaded only here: @plugwire/trust pulls in semver (~50 ms and ~8 MiB RSS at start-up).
+    const { prepareVerifiedLaunch } = await import('@plugwire/trust');
     prepared = await prepareVerifiedLaunch({
       command: o.command,
       args: o.args ?? [],
@@ -264,10 +282,14 @@ export async function launch(options: LaunchOptions): Promise<PluginProcess> {
 
   let child: ChildProcess;
   try {
-    const plan = planSpawn(prepared?.command ?? o.command, prepared?.args ?? o.args ?? [], o.cwd, env.PATH, o.dieWithHost !== false);
-    // Its own session: kill() reaches the whole tree through the group, and a plugin reading the host's terminal
-    // is not stopped by SIGTTIN as a background process group of the host's session would be.
-    child = spawn(plan.command, [...plan.args], { cwd: o.cwd, env, stdio: ['inherit', 'pipe', 'pipe'], detached: OWN_PROCESS_GROUP });
+    if (o.runner) {
+      child = runWith(o.runner, { command: prepared?.command ?? o.command, args: prepared?.args ?? o.args ?? [], cwd: o.cwd, env });
+    } else {
+      const plan = planSpawn(prepared?.command ?? o.command, prepared?.args ?? o.args ?? [], o.cwd, env.PATH, o.dieWithHost !== false);
+      // Its own session: kill() reaches the whole tree through the group, and a plugin reading the host's terminal
+      // is not stopped by SIGTTIN as a background process group of the host's session would be.
+      child = spawn(plan.command, [...plan.args], { cwd: o.cwd, env, stdio: ['inherit', 'pipe', 'pipe'], detached: OWN_PROCESS_GROUP });
+    }
   } catch (err) {
     await prepared?.close();
     throw spawnError(err, o, env);

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { PluginError } from '@plugwire/core';
 import type { AbortOptions, HandshakeConfig, LogLevel, Logger, ProtocolName } from '@plugwire/core';
 import type { SecureConfig, VerifyOptions } from '@plugwire/trust';
@@ -62,6 +63,14 @@ export interface LaunchOptions extends AbortOptions {
    * `exec` leaves its children behind when the host is SIGKILLed (kill() still stops the whole tree). @default true
    */
   dieWithHost?: boolean;
+  /**
+   * Starts the plugin your own way (go-plugin's `RunnerFunc`): in a container, a sandbox, under another user. It gets
+   * what would have been spawned and returns the started process, with stdout and stderr piped (stdin as you like);
+   * the handshake, stderr mirroring, exit tracking and kill() then work as for a spawned plugin. The plugin must
+   * still listen where the host can reach the address it prints. `dieWithHost` and the process group do not apply:
+   * the runner owns how the process is tied to the host. @default spawn()
+   */
+  runner?: PluginRunner;
   /** Verify the plugin binary's checksum before running it (go-plugin's `SecureConfig`). @default no check */
   secureConfig?: SecureConfig;
   /**
@@ -72,6 +81,21 @@ export interface LaunchOptions extends AbortOptions {
   /** Accepted plugin versions, an npm semver range checked against the signed manifest (needs `verify`). @default any */
   version?: string;
 }
+
+/** What a {@link PluginRunner} is asked to start. */
+export interface RunSpec {
+  /** The plugin command, as given. */
+  readonly command: string;
+  /** Its arguments. */
+  readonly args: readonly string[];
+  /** Its working directory, if one was given. */
+  readonly cwd: string | undefined;
+  /** The full environment the plugin needs (cookie, versions, ports, ...). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Starts a plugin process; see {@link LaunchOptions.runner}. */
+export type PluginRunner = (spec: RunSpec) => ChildProcess;
 
 /** Defaults of {@link LaunchOptions}. */
 export const DEFAULT_START_TIMEOUT = 60_000;
