@@ -4,7 +4,6 @@
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { clientOptions, type TransportTls } from '@plugwire/net';
-import { cancelPaced, trackConnection } from './reset-pacer.js';
 import * as grpc from '@grpc/grpc-js';
 import { PluginError, waitForExit } from '@plugwire/core';
 import {
@@ -221,10 +220,10 @@ export class H2Channel implements grpc.ChannelInterface {
   caller(): GrpcCaller {
     this.direct ??= {
       unary: <Req, Res>(m: MethodDefinition<Req, Res>, req: Req, o?: CallOptions) => {
-        return this.paced(o, (opts) => this.current().unary(m, req, opts));
+        return this.promised(o, (opts) => this.current().unary(m, req, opts));
       },
       clientStream: <Req, Res>(m: MethodDefinition<Req, Res>, reqs: AsyncIterable<Req> | Iterable<Req>, o?: CallOptions) => {
-        return this.paced(o, (opts) => this.current().clientStream(m, reqs, opts));
+        return this.promised(o, (opts) => this.current().clientStream(m, reqs, opts));
       },
       serverStream: <Req, Res>(m: MethodDefinition<Req, Res>, req: Req, o?: CallOptions) => this.stream(() => this.current().serverStream(m, req, o)),
       bidiStream: <Req, Res>(m: MethodDefinition<Req, Res>, reqs: AsyncIterable<Req> | Iterable<Req>, o?: CallOptions) =>
@@ -234,10 +233,10 @@ export class H2Channel implements grpc.ChannelInterface {
   }
 
   /**
-   * Runs a call that answers with a promise. A call whose signal fires is rejected at once, but its RST_STREAM goes
-   * through the connection's reset budget (see reset-pacer.ts), as grpc-js calls on this channel do.
+   * Runs a call that answers with a promise, with the default deadline (`callTimeout`) when it has none. A call
+   * whose signal fires ends at once; the h2 connection paces its RST_STREAMs (`resetBurst`, `resetsPerSecond`).
    */
-  private paced<T>(given: CallOptions | undefined, call: (o: CallOptions | undefined) => Promise<T>): Promise<T> {
+  private promised<T>(given: CallOptions | undefined, call: (o: CallOptions | undefined) => Promise<T>): Promise<T> {
     const ms = this.callTimeout;
     const o = ms === undefined || given?.deadline !== undefined ? given : { ...given, deadline: Date.now() + ms };
     const run =
@@ -249,41 +248,11 @@ export class H2Channel implements grpc.ChannelInterface {
               if (e.code !== 'timeout' || e.grpcStatus !== 4) throw e;
               throw new PluginError('timeout', `no answer within ${ms} ms (the default call deadline, callTimeout); the plugin may have stopped answering`, { cause: e, grpcStatus: 4 });
             });
-    const signal = o?.signal;
-    if (!signal || signal.aborted) {
-      try {
-        return run(o).catch((err: unknown) => this.lost(err));
-      } catch (err) {
-        return Promise.reject(err);
-      }
+    try {
+      return run(o).catch((err: unknown) => this.lost(err));
+    } catch (err) {
+      return Promise.reject(err);
     }
-    const inner = new AbortController();
-    const finished: (() => void)[] = [];
-    const handle = {
-      cancel: (): void => inner.abort(signal.reason),
-      once: (_event: 'status', listener: () => void): unknown => finished.push(listener),
-    };
-    trackConnection(handle, this);
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => {
-        reject(PluginError.from(signal.reason, 'aborted'));
-        cancelPaced(handle);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      let started: Promise<T>;
-      try {
-        started = run({ ...o, signal: inner.signal });
-      } catch (err) {
-        started = Promise.reject(err);
-      }
-      started
-        .catch((err: unknown) => this.lost(err))
-        .then(resolve, reject)
-        .finally(() => {
-          signal.removeEventListener('abort', onAbort);
-          for (const f of finished) f();
-        });
-    });
   }
 
   /** The caller of the live connection; throws the stop reason once the stop signal fired. */
