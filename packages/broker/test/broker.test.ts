@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PluginError } from '@plugwire/core';
-import { sessionPair, readAll, timerCount } from '../../yamux/test/helpers.js';
+import { sessionPair, readAll, timerCount } from '@plugwire/yamux/testing';
 import { createMuxBroker, encodeBrokerId } from '../src/index.js';
 
 async function brokers(acceptTimeout?: number) {

@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, type YamuxSession } from '@plugwire/yamux';
 import { buildGo, goSkipReason } from '../../../test/support/go.js';
-import { lineReader } from '../../yamux/test/go-peer.js';
-import { hashAll, pattern, sha256, writeAll } from '../../yamux/test/helpers.js';
+import { hashAll, lineReader, pattern, sha256, writeAll } from '@plugwire/yamux/testing';
 import { createMuxBroker, type MuxBroker } from '../src/index.js';
 
 interface GoBroker {

@@ -30,7 +30,7 @@ export async function connectPlugin(handshake: Handshake, exited: AbortSignal, t
       address,
       logger: silentLogger,
       exited,
-      plugins: { [CHANNEL]: { grpcClient: (_broker, channel) => channel } },
+      plugins: { [CHANNEL]: { client: (_broker, channel) => channel } },
       ...(tls !== undefined && { tls }),
     });
     const channel = (await protocol.dispense(CHANNEL)) as grpc.Channel;

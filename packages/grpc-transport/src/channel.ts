@@ -143,7 +143,7 @@ export function callerOf(channel: grpc.ChannelInterface): GrpcCaller | undefined
 
 /**
  * Builds a generated grpc-js client (ts-proto `outputServices=grpc-js`, or `makeGenericClientConstructor`) on an
- * existing channel, such as the one `grpcClient` receives or one from `broker.dial`. Calls on it end with
+ * existing channel, such as the one `client` receives or one from `broker.dial`. Calls on it end with
  * UNAVAILABLE (reported by `toPluginError` as `exited` or `closed`) when the plugin exits or the connection closes.
  * Do not call the client's `close()`: the channel belongs to the connection or broker.
  * @param Client - the generated client constructor

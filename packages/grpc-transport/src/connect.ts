@@ -50,7 +50,7 @@ export interface ConnectGrpcOptions extends ConnectTransportOptions<GrpcPlugin> 
 
 /**
  * The host side of go-plugin's gRPC protocol: connects to the plugin (no message size limit either way), opens
- * GRPCStdio and the GRPCBroker stream at once, and dispenses plugins through their `grpcClient`. `close()` closes
+ * GRPCStdio and the GRPCBroker stream at once, and dispenses plugins through their `client`. `close()` closes
  * the broker, asks the plugin to stop (`GRPCController/Shutdown`, failure ignored) and closes the channel,
  * resolving `true` when the plugin answered, or dropped the live connection in answer (go-plugin's server stops
  * before its reply is sent), and `false` when it could not be asked. When `options.exited` fires, pending calls fail with `exited`.
@@ -136,10 +136,10 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
       if (stop.signal.aborted) throw PluginError.from(stop.signal.reason, 'closed');
       const plugin = Object.hasOwn(options.plugins, name) ? options.plugins[name] : undefined;
       if (!plugin) throw new PluginError('not_found', `unknown plugin type: ${name}`);
-      if (typeof plugin.grpcClient !== 'function') {
+      if (typeof plugin.client !== 'function') {
         throw new PluginError('unimplemented', `plugin ${JSON.stringify(name)} doesn't support gRPC; give its definition a gRPC client half, or use netrpc`);
       }
-      const client: unknown = await plugin.grpcClient(broker, channel, stop.signal);
+      const client: unknown = await plugin.client(broker, channel, stop.signal);
       if (opts.signal?.aborted) throw abortError(opts.signal, 'dispense');
       return client;
     },

@@ -35,7 +35,7 @@ function codeFor(status: number, details: string): PluginErrorCode {
  * fired (or the call was cancelled because the plugin exited), `unavailable` for UNAVAILABLE and CANCELLED, `timeout` for
  * DEADLINE_EXCEEDED, `unimplemented` for UNIMPLEMENTED, `remote` for every other status.
  * @param err - the error a generated client passed to its callback or emitted
- * @param exited - the `signal` handed to `grpcClient`; when it fired, a lost call is reported with its reason's code
+ * @param exited - the `signal` handed to `client`; when it fired, a lost call is reported with its reason's code
  *   (`exited`, or `closed` after `close()`), or `exited` for a reason that is not a PluginError
  */
 export function toPluginError(err: unknown, exited?: AbortSignal): PluginError {
@@ -63,7 +63,7 @@ export function toPluginError(err: unknown, exited?: AbortSignal): PluginError {
 
 /** Options of {@link unaryCall}. */
 export interface UnaryCallOptions extends AbortOptions {
-  /** The `signal` handed to `grpcClient`, so that failures after the plugin exited say `exited`. */
+  /** The `signal` handed to `client`, so that failures after the plugin exited say `exited`. */
   readonly exited?: AbortSignal;
 }
 

@@ -1,7 +1,6 @@
 // Encoding the user's file descriptors for gRPC reflection: a FileDescriptorSet from encoded FileDescriptorProtos,
 // and a FileDescriptorProto from its JSON-like object form (ts-proto's `protoMetadata.fileDescriptor`).
-import { fromJson, toBinary, type JsonValue } from '@bufbuild/protobuf';
-import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
+import type { JsonValue } from '@bufbuild/protobuf';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 
 /**
@@ -39,10 +38,12 @@ function withoutDefaults(value: unknown): JsonValue | undefined {
 
 /**
  * Encodes a google.protobuf.FileDescriptorProto given as an object with protobuf's JSON field names (lowerCamelCase)
- * and numeric enums, e.g. ts-proto's `protoMetadata.fileDescriptor` (generated with `outputSchema=true`).
+ * and numeric enums, e.g. ts-proto's `protoMetadata.fileDescriptor` (generated with `outputSchema=true`). The
+ * protobuf runtime it needs (about 70 ms to load) is loaded on the first call, not at start-up.
  * @param file - the descriptor object
  * @throws Error when the object is not a FileDescriptorProto
  */
-export function encodeFileDescriptorProto(file: object): Uint8Array {
+export async function encodeFileDescriptorProto(file: object): Promise<Uint8Array> {
+  const [{ fromJson, toBinary }, { FileDescriptorProtoSchema }] = await Promise.all([import('@bufbuild/protobuf'), import('@bufbuild/protobuf/wkt')]);
   return toBinary(FileDescriptorProtoSchema, fromJson(FileDescriptorProtoSchema, withoutDefaults(file) ?? {}, { ignoreUnknownFields: true }));
 }

@@ -75,14 +75,15 @@ const passthrough = (b: Buffer): Buffer => b;
  * so it is loaded on the first reflection call: the methods are registered at once with raw bytes, and the first
  * call loads the real handlers and runs them through a small adapter that encodes and decodes.
  * @param server - the plugin's server
- * @param extraDescriptorSets - encoded FileDescriptorSets
+ * @param extraDescriptorSets - encoded FileDescriptorSets, or a function giving them on the first reflection call
  */
-export function addReflection(server: grpc.Server, extraDescriptorSets: readonly Uint8Array[] = []): void {
+export function addReflection(server: grpc.Server, extraDescriptorSets: readonly Uint8Array[] | (() => Promise<readonly Uint8Array[]>) = []): void {
   let loading: Promise<Map<string, Captured>> | undefined;
   const load = () =>
-    (loading ??= loadReflection(
-      uniqueFiles([Buffer.from(builtinDescriptorSet, 'base64'), ...extraDescriptorSets].flatMap((set) => fileDescriptorProtos(set))),
-    ));
+    (loading ??= (async () => {
+      const extra = typeof extraDescriptorSets === 'function' ? await extraDescriptorSets() : extraDescriptorSets;
+      return loadReflection(uniqueFiles([Buffer.from(builtinDescriptorSet, 'base64'), ...extra].flatMap((set) => fileDescriptorProtos(set))));
+    })());
   for (const path of REFLECTION_PATHS) {
     const method: grpc.MethodDefinition<Buffer, Buffer> = {
       path,

@@ -29,9 +29,10 @@ export interface ServeGrpcOptions extends ServeTransportOptions<GrpcPlugin> {
   /**
    * Encoded google.protobuf.FileDescriptorSets of the user's services (`protoc --include_imports
    * --descriptor_set_out=…`), so that gRPC reflection describes them too; the built-in services are always described.
+   * A function is called on the first reflection call (after the plugins registered).
    * @default []
    */
-  readonly reflectionDescriptorSets?: readonly Uint8Array[];
+  readonly reflectionDescriptorSets?: readonly Uint8Array[] | (() => Promise<readonly Uint8Array[]>);
   /**
    * TLS on the plugin's listener and its broker listeners and dials (AutoMTLS or the plugin's own TLS).
    * @default none (plaintext)
@@ -148,11 +149,11 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
     server.addService(GRPCControllerService, controllerServer);
     server.addService(GRPCStdioService, stdio.implementation);
     for (const [name, plugin] of Object.entries(options.plugins)) {
-      if (typeof plugin.grpcServer !== 'function') {
+      if (typeof plugin.server !== 'function') {
         throw new PluginError('unimplemented', `"${name}" is not a GRPC-compatible plugin; give its definition a gRPC server half, or serve it over netrpc`);
       }
       try {
-        await plugin.grpcServer(broker, server);
+        await plugin.server(broker, server);
       } catch (err) {
         throw new PluginError('internal', `error registering "${name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }

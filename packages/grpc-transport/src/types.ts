@@ -30,10 +30,10 @@ export interface GrpcBroker extends Broker {
  */
 export interface GrpcPlugin<T = unknown> {
   /** Plugin side: register the plugin's services on `server`. */
-  grpcServer(broker: GrpcBroker, server: grpc.Server): void | Promise<void>;
+  server(broker: GrpcBroker, server: grpc.Server): void | Promise<void>;
   /**
    * Host side: build the object the host calls, on `channel` (see `clientOn`). `signal` fires when the plugin
    * process exited or the connection closed (go-plugin's `doneCtx`).
    */
-  grpcClient(broker: GrpcBroker, channel: grpc.ChannelInterface, signal: AbortSignal): T | Promise<T>;
+  client(broker: GrpcBroker, channel: grpc.ChannelInterface, signal: AbortSignal): T | Promise<T>;
 }

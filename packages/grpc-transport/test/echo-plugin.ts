@@ -28,7 +28,7 @@ export const adder: AddHelperServer = {
  */
 export function echoPlugin(output?: { stdout: Writable; stderr: Writable }): GrpcPlugin<EchoApi> {
   return {
-    grpcServer(broker: GrpcBroker, server: grpc.Server) {
+    server(broker: GrpcBroker, server: grpc.Server) {
       const impl: EchoServer = {
         echo(call, callback) {
           callback(null, { data: call.request.data });
@@ -61,7 +61,7 @@ export function echoPlugin(output?: { stdout: Writable; stderr: Writable }): Grp
       };
       server.addService(EchoService, impl);
     },
-    grpcClient(broker: GrpcBroker, channel: grpc.ChannelInterface, exited: AbortSignal): EchoApi {
+    client(broker: GrpcBroker, channel: grpc.ChannelInterface, exited: AbortSignal): EchoApi {
       const client = clientOn(EchoClient, channel);
       return {
         async echo(data) {

@@ -47,7 +47,7 @@ describe.each(CLIENT_TRANSPORTS)('gRPC transport, host side (%s client), facing 
     );
     client = await connectGrpc({ transport,
       address: { network: 'unix', address: path },
-      plugins: { probe: { grpcServer: () => {}, grpcClient: (broker: GrpcBroker) => broker } },
+      plugins: { probe: { server: () => {}, client: (broker: GrpcBroker) => broker } },
       logger: silentLogger,
     });
     const broker = (await client.dispense('probe')) as GrpcBroker;
@@ -97,7 +97,7 @@ describe.each(CLIENT_TRANSPORTS)('gRPC transport, host side (%s client), facing 
     const stdout = new Collector();
     client = await connectGrpc({ transport,
       address: { network: 'unix', address: path },
-      plugins: { probe: { grpcServer: () => {}, grpcClient: (broker: GrpcBroker) => broker } },
+      plugins: { probe: { server: () => {}, client: (broker: GrpcBroker) => broker } },
       logger,
       syncStdout: stdout,
       brokerSocketDir: sockets.dir,

@@ -285,7 +285,7 @@ describe.each(CLIENT_TRANSPORTS)('gRPC transport, TS host (%s client) and TS plu
   });
 
   it('fails a dial for an id nobody announced with a timeout', async () => {
-    h = await start({ probe: { grpcServer: () => {}, grpcClient: (broker) => broker } });
+    h = await start({ probe: { server: () => {}, client: (broker) => broker } });
     const broker = (await h.client.dispense('probe')) as { dial(id: number): Promise<unknown> };
     const err = await broker.dial(999).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PluginError);

@@ -4,8 +4,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, silentLogger, type ReattachConfig } from '../src/index.js';
-import { greeter, handshake, politeGreeter } from './fixtures/greeter.js';
+import { PluginError, serve, silentLogger, type ReattachConfig } from '../src/index.js';
+import { implement, type ProtoSchema } from '../src/grpc.js';
+import { greeter, GreeterService, handshake, politeGreeter } from './fixtures/greeter.js';
 
 /** Fields of one protobuf message: field number → its length-delimited values. */
 function fields(bytes: Uint8Array): Map<number, Uint8Array[]> {
@@ -84,4 +85,25 @@ describe('gRPC reflection on a plugin served by serve()', () => {
       expect(svc.get(2)!.map((m) => text(fields(m).get(1)?.[0]))).toEqual(['Greet', 'Count', 'Sum', 'Echo']);
     });
   }
+});
+
+describe('implement() schema option', () => {
+  it('refuses a schema that is not ts-proto\'s protoMetadata, naming the fix', () => {
+    const err = (() => {
+      try {
+        implement(GreeterService, {} as never, { schema: { references: {} } as unknown as ProtoSchema });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(PluginError);
+    expect((err as PluginError).code).toBe('invalid_argument');
+    expect((err as PluginError).message).toContain('outputSchema=true');
+  });
+
+  it('keeps proto-loader\'s own file descriptors on the implementation', () => {
+    const impl = implement(GreeterService, {} as never);
+    expect(impl.descriptors.length).toBeGreaterThan(0);
+    expect(impl.schema).toBeUndefined();
+  });
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { buildGo } from '../../../test/support/go.js';
 import { createSession, type YamuxOptions, type YamuxSession, type YamuxStream } from '../src/index.js';
+import { lineReader } from '../src/testing.js';
 
 let binary: Promise<string> | undefined;
 
@@ -16,39 +17,6 @@ export function goPeerBinary(): Promise<string> {
   return binary;
 }
 
-/** Splits a readable into lines; `next()` resolves with the next one. */
-export function lineReader(stream: Readable): { next(): Promise<string> } {
-  let buf = '';
-  const lines: string[] = [];
-  const waiters: Array<{ resolve: (l: string) => void; reject: (e: Error) => void }> = [];
-  let ended: Error | undefined;
-  stream.setEncoding('utf8');
-  stream.on('data', (d: string) => {
-    buf += d;
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      const w = waiters.shift();
-      if (w) w.resolve(line);
-      else lines.push(line);
-    }
-  });
-  const onEnd = (err?: Error): void => {
-    ended = err ?? new Error('stream ended');
-    for (const w of waiters.splice(0)) w.reject(ended);
-  };
-  stream.on('end', () => onEnd());
-  stream.on('error', onEnd);
-  return {
-    next() {
-      const l = lines.shift();
-      if (l !== undefined) return Promise.resolve(l);
-      if (ended) return Promise.reject(ended);
-      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
-    },
-  };
-}
 
 export interface GoPeer {
   readonly session: YamuxSession;

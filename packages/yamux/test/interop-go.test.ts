@@ -3,8 +3,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PluginError } from '@plugwire/core';
 import { goSkipReason } from '../../../test/support/go.js';
 import { encodeHeader, FrameType, type YamuxStream } from '../src/index.js';
-import { goPeerBinary, lineReader, startGoPeer, type GoPeer } from './go-peer.js';
-import { hashAll, pattern, readAll, sha256, writeAll } from './helpers.js';
+import { goPeerBinary, startGoPeer, type GoPeer } from './go-peer.js';
+import { hashAll, lineReader, pattern, readAll, sha256, writeAll } from './helpers.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

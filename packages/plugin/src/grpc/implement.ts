@@ -1,8 +1,7 @@
 // Server handlers in promise form: implement(Service, { get: async (req) => res }) → a grpc-js implementation.
 import * as grpc from '@grpc/grpc-js';
 import { PluginError } from '@plugwire/core';
-import { encodeFileDescriptorProto } from '@plugwire/grpc-transport';
-import type { HandlerContext, ImplementOptions, ProtoSchema, ServiceHandlers, ServiceImplementation, ServiceLike, ServiceOf } from './types.js';
+import type { HandlerContext, ImplementOptions, ServiceHandlers, ServiceImplementation, ServiceLike, ServiceOf } from './types.js';
 
 type AnyHandler = (input: unknown, context: HandlerContext) => unknown;
 type Call = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
@@ -95,18 +94,11 @@ export function implement<S extends object>(
     // grpc-js answers UNIMPLEMENTED for a method left out (see `unimplemented` for optional RPCs).
     if (typeof handler === 'function') implementation[name] = adapt(handler, methodDef);
   }
-  const descriptors = options.schema ? schemaDescriptors(options.schema) : loaderDescriptors(def);
-  return Object.freeze({ service: def, implementation, descriptors: Object.freeze(descriptors) });
-}
-
-/** The encoded files of a ts-proto schema and its imports, each once. */
-function schemaDescriptors(schema: ProtoSchema, seen = new Set<ProtoSchema>()): Uint8Array[] {
-  if (seen.has(schema)) return [];
-  seen.add(schema);
-  if (typeof schema.fileDescriptor !== 'object' || schema.fileDescriptor === null) {
+  const { schema } = options;
+  if (schema !== undefined && (typeof schema !== 'object' || schema === null || typeof schema.fileDescriptor !== 'object' || schema.fileDescriptor === null)) {
     throw new PluginError('invalid_argument', 'implement(): options.schema must be ts-proto\'s protoMetadata (generate with outputSchema=true)');
   }
-  return [encodeFileDescriptorProto(schema.fileDescriptor), ...(schema.dependencies ?? []).flatMap((d) => schemaDescriptors(d, seen))];
+  return Object.freeze({ service: def, implementation, descriptors: Object.freeze(loaderDescriptors(def)), ...(schema && { schema }) });
 }
 
 /** The file descriptors a `@grpc/proto-loader` definition carries on its message types; none for other code. */

@@ -1,7 +1,7 @@
 // Types of the gRPC halves and of the promise client / handler helpers. Type-only: importing it loads no grpc-js.
-import type { ChannelInterface, Metadata, Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Metadata, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { AbortOptions } from '@plugwire/core';
-import type { GrpcBroker } from '@plugwire/grpc-transport';
+import type { GrpcPlugin } from '@plugwire/grpc-transport';
 
 /**
  * A grpc-js service definition: ts-proto's `XxxService` (`outputServices=grpc-js`), the `service` of a generated
@@ -81,9 +81,11 @@ export interface ServiceImplementation {
   readonly implementation: UntypedServiceImplementation;
   /**
    * Encoded google.protobuf.FileDescriptorProtos describing the service (its file and the files it imports), which
-   * `serve()` hands to gRPC reflection; empty when the definition carries none.
+   * `serve()` hands to gRPC reflection: a `@grpc/proto-loader` definition's own; empty for other code.
    */
   readonly descriptors: readonly Uint8Array[];
+  /** ts-proto's schema of the service's file (`implement()`'s `schema` option), encoded for reflection when asked. */
+  readonly schema?: ProtoSchema;
 }
 
 /**
@@ -107,14 +109,17 @@ export interface ImplementOptions {
   readonly schema?: ProtoSchema;
 }
 
-/** What the gRPC client half gets: the connection to the plugin. */
+/** The arguments the gRPC transport's own plugin `client` gets: broker, channel, exit signal. */
+type ClientArgs = Parameters<GrpcPlugin['client']>;
+
+/** What the gRPC client half gets: the connection to the plugin (the transport's `client` arguments, by name). */
 export interface GrpcConnection {
   /** The plugin's gRPC channel (owned by the connection: do not close it). */
-  readonly channel: ChannelInterface;
+  readonly channel: ClientArgs[1];
   /** go-plugin's `GRPCBroker`: extra connections in either direction (callbacks). */
-  readonly broker: GrpcBroker;
+  readonly broker: ClientArgs[0];
   /** Fires when the plugin process exited or the connection closed (go-plugin's `doneCtx`). */
-  readonly signal: AbortSignal;
+  readonly signal: ClientArgs[2];
   /**
    * A promise client of `service` on the plugin's channel (see {@link PromiseClient}).
    * @param service - the generated service definition
@@ -132,13 +137,12 @@ export interface GrpcHalves<T, I = T> {
    * Plugin side: serves `impl`. Return the services to add (from `implement(Service, handlers)`), or add them to
    * `server` yourself.
    * @param impl - the implementation bound with `definition.implement()`
-   * @param broker - extra connections to the host (callbacks)
-   * @param server - the plugin's grpc-js server
+   * @param transport - what the gRPC transport's own plugin `server` gets: the broker (extra connections to the
+   *   host, for callbacks) and the plugin's grpc-js server
    */
   server(
     impl: I,
-    broker: GrpcBroker,
-    server: Server,
+    ...transport: Parameters<GrpcPlugin['server']>
   ): void | ServiceImplementation | readonly ServiceImplementation[] | Promise<void | ServiceImplementation | readonly ServiceImplementation[]>;
   /**
    * Host side: the object `dispense()` returns, implementing `T` over the connection.

@@ -1,8 +1,7 @@
 // Types of the netrpc halves and typed net/rpc service descriptions. Type-only: importing it loads nothing.
 import type { AbortOptions } from '@plugwire/core';
-import type { MuxBroker } from '@plugwire/broker';
 import type { GobType } from '@plugwire/gob';
-import type { MethodContext, NetRpcService, RpcClient } from '@plugwire/netrpc-transport';
+import type { MethodContext, NetRpcPlugin, NetRpcService, RpcClient } from '@plugwire/netrpc-transport';
 
 /** One net/rpc method's Go types: `func (s *T) Name(arg A, reply *R) error`. */
 export interface MethodType<A, R> {
@@ -48,12 +47,15 @@ export interface ServiceDescription<M extends MethodTypes> {
   client(rpc: RpcClient): TypedRpcClient<M>;
 }
 
-/** What the netrpc client half gets: the dispensed connection to the plugin. */
+/** The arguments the netrpc transport's own plugin `client` gets: broker, net/rpc client. */
+type ClientArgs = Parameters<NetRpcPlugin['client']>;
+
+/** What the netrpc client half gets: the dispensed connection to the plugin (the transport's `client` arguments, by name). */
 export interface NetRpcConnection {
   /** The net/rpc client of this dispensed plugin (calls `Plugin.*`). */
-  readonly rpc: RpcClient;
+  readonly rpc: ClientArgs[1];
   /** go-plugin's `MuxBroker`: extra connections in either direction (callbacks). */
-  readonly broker: MuxBroker;
+  readonly broker: ClientArgs[0];
   /**
    * A typed client of `service` on this connection.
    * @param service - from `service(name, methods)`
@@ -70,9 +72,10 @@ export interface NetRpcHalves<T, I = T> {
   /**
    * Plugin side: the service served as `Plugin` for each dispense (from `Service.implement(handlers)`).
    * @param impl - the implementation bound with `definition.implement()`
-   * @param broker - extra connections to the host (callbacks)
+   * @param transport - what the netrpc transport's own plugin `server` gets: the broker (extra connections to the
+   *   host, for callbacks)
    */
-  server(impl: I, broker: MuxBroker): NetRpcService | Promise<NetRpcService>;
+  server(impl: I, ...transport: Parameters<NetRpcPlugin['server']>): ReturnType<NetRpcPlugin['server']>;
   /**
    * Host side: the object `dispense()` returns, implementing `T` over the connection.
    * @param conn - the net/rpc client, the broker and the typed-client helper
