@@ -106,6 +106,20 @@ async function tsHost(host: Host, plugin: () => Promise<{ socket: string; stop()
   }
 }
 
+/** A TS host as users write it: `Client` → `dispense('kv')` → the typed promise client (straight on h2). */
+async function dispensedHost(command: string, args: string[], grpcTransport: 'h2' | 'grpc-js'): Promise<Figures> {
+  const { Client, silentLogger } = await import('@plugwire/plugin');
+  const { handshake, kv: kvDefinition } = await import('../examples/src/kv/definition.js');
+  const client = new Client({ handshake, plugins: { kv: kvDefinition }, cmd: { command, args }, allowedProtocols: ['grpc'], grpcTransport, logger: silentLogger });
+  try {
+    const kv = await client.dispense('kv');
+    await kv.put('small', new Uint8Array(16));
+    return await measure(() => kv.get('small'));
+  } finally {
+    await client.kill();
+  }
+}
+
 async function goHost(pluginCmd: string[]): Promise<Figures> {
   const bin = await buildGo('h2bench');
   const child = spawn(bin, pluginCmd, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -153,6 +167,8 @@ async function callsSection(goPlugin: string | undefined): Promise<BenchSection>
     configs.unshift(
       ['TS host (h2 caller) → Go plugin', () => tsHost(h2Caller, goKv)],
       ['TS host (grpc-js client on h2) → Go plugin', () => tsHost(h2GrpcJs, goKv)],
+      ['TS host (typed client, dispense, on h2) → Go plugin', () => dispensedHost(goPlugin, ['kv', 'grpc'], 'h2')],
+      ['TS host (typed client, dispense, on grpc-js) → Go plugin', () => dispensedHost(goPlugin, ['kv', 'grpc'], 'grpc-js')],
       ['TS host (grpc-js) → Go plugin', () => tsHost(grpcJs, goKv)],
       ['Go host → Go plugin', () => goHost([goPlugin, 'kv', 'grpc'])],
       ['Go host → TS plugin (grpc-js server)', () => goHost([node, tsPlugin('grpc')])],
@@ -171,6 +187,7 @@ async function callsSection(goPlugin: string | undefined): Promise<BenchSection>
     const viaJs = f.get('TS host (grpc-js client on h2) → Go plugin')!;
     const gogo = f.get('Go host → Go plugin')!;
     const gots = f.get('Go host → TS plugin (grpc-js server)')!;
+    const typed = f.get('TS host (typed client, dispense, on h2) → Go plugin')!;
     ratios.push(
       ratio('TS host (h2) → Go plugin ÷ Go host calls/s, 16 in flight', tsgo.cps16 / gogo.cps16, 1, 'higher'),
       ratio('TS host (h2) → Go plugin ÷ Go host calls/s, 64 in flight', tsgo.cps64 / gogo.cps64, 1, 'higher'),
@@ -178,6 +195,9 @@ async function callsSection(goPlugin: string | undefined): Promise<BenchSection>
       ratio('TS host (h2) → Go plugin ÷ Go host p99', tsgo.p99us / gogo.p99us, 2, 'lower'),
       ratio('TS host (grpc-js client on h2, as plugwire dispenses) ÷ Go host calls/s, 16', viaJs.cps16 / gogo.cps16, 1, 'higher'),
       ratio('TS host (grpc-js client on h2) ÷ Go host p99', viaJs.p99us / gogo.p99us, 2, 'lower'),
+      ratio('typed client (dispense) on h2 → Go plugin ÷ Go host calls/s, 16 in flight', typed.cps16 / gogo.cps16, 1, 'higher'),
+      ratio('typed client (dispense) on h2 → Go plugin ÷ Go host calls/s, 64 in flight', typed.cps64 / gogo.cps64, 1, 'higher'),
+      ratio('typed client (dispense) on h2 → Go plugin ÷ Go host p50', typed.p50us / gogo.p50us, 1, 'lower'),
       ratio('Go host → TS plugin ÷ Go↔Go calls/s, 16 in flight', gots.cps16 / gogo.cps16, 0.8, 'higher'),
       ratio('Go host → TS plugin ÷ Go↔Go p99', gots.p99us / gogo.p99us, 2, 'lower'),
     );

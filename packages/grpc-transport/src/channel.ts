@@ -3,6 +3,7 @@ import { PluginError, type PluginAddress } from '@plugwire/core';
 import { createSecureContext } from 'node:tls';
 import { clientOptions, grpcTarget, type TransportTls } from '@plugwire/net';
 import { CLOSED_DETAILS, EXITED_DETAILS } from './errors.js';
+import type { GrpcCaller } from '@plugwire/h2';
 import { H2Channel } from './h2-channel.js';
 import { deliverFailure, startDeadline } from './lost.js';
 import { trackConnection } from './reset-pacer.js';
@@ -49,6 +50,7 @@ export function openChannel(
   if (transport === 'h2') {
     const channel = new H2Channel({ network: address.network === 'unix' ? 'unix' : 'tcp', address: address.address }, {}, tls);
     stopSignals.set(channel, stop);
+    channel.stopWith(stop);
     return channel;
   }
   const channel = new grpc.Channel(target, tls ? channelCredentials(tls) : grpc.credentials.createInsecure(), {
@@ -68,6 +70,7 @@ export function openChannel(
  */
 export function setCallTimeout(channel: grpc.ChannelInterface, ms: number): void {
   callTimeouts.set(channel, ms);
+  if (channel instanceof H2Channel) channel.callTimeout = ms;
 }
 
 type AnyCall = grpc.ClientUnaryCall | grpc.ClientReadableStream<unknown> | grpc.ClientWritableStream<unknown> | grpc.ClientDuplexStream<unknown, unknown>;
@@ -127,6 +130,15 @@ function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefi
       return call;
     };
   }
+}
+
+/**
+ * The h2 caller behind `channel` when it is an {@link H2Channel} (the host's default), so that a typed client can
+ * call straight on it; `undefined` for a grpc-js channel.
+ * @param channel - the channel a client half received
+ */
+export function callerOf(channel: grpc.ChannelInterface): GrpcCaller | undefined {
+  return channel instanceof H2Channel ? channel.caller() : undefined;
 }
 
 /**

@@ -5,8 +5,19 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { clientOptions, type TransportTls } from '@plugwire/net';
 import * as grpc from '@grpc/grpc-js';
-import { PluginError } from '@plugwire/core';
-import { createH2Client, startCall, type GrpcCall, type H2ClientOptions, type H2Connection, type HeaderField } from '@plugwire/h2';
+import { PluginError, waitForExit } from '@plugwire/core';
+import {
+  createCaller,
+  createH2Client,
+  startCall,
+  type CallOptions,
+  type GrpcCall,
+  type GrpcCaller,
+  type H2ClientOptions,
+  type H2Connection,
+  type HeaderField,
+  type MethodDefinition,
+} from '@plugwire/h2';
 
 type GrpcJsCall = ReturnType<grpc.ChannelInterface['createCall']>;
 type Listener = Parameters<GrpcJsCall['start']>[1];
@@ -123,6 +134,13 @@ class H2JsCall implements GrpcJsCall {
   }
 }
 
+function stopReason(stop: AbortSignal): PluginError {
+  const reason: unknown = stop.reason;
+  return reason instanceof PluginError
+    ? reason
+    : new PluginError('exited', 'the plugin process exited before the call completed; restart the plugin', { cause: reason });
+}
+
 /**
  * A grpc-js `ChannelInterface` over an @plugwire/h2 connection. Pass it as `channelOverride` to a generated client
  * (or use `clientOn`); `close()` closes the connection.
@@ -131,6 +149,12 @@ export class H2Channel implements grpc.ChannelInterface {
   private conn: H2Connection | undefined;
   private closed = false;
   private readonly watchers = new Set<() => void>();
+  private stop: AbortSignal | undefined;
+  /** Default deadline of unary and client-streaming {@link caller} calls (the Client's `callTimeout`), in ms. @internal */
+  callTimeout: number | undefined;
+  private direct: GrpcCaller | undefined;
+  private callerConn: H2Connection | undefined;
+  private connCaller: GrpcCaller | undefined;
 
   /**
    * @param address - unix socket path or host:port
@@ -177,6 +201,103 @@ export class H2Channel implements grpc.ChannelInterface {
     if (this.closed) throw new PluginError('closed', 'the channel is closed');
     if (!this.conn || this.conn.error) this.conn = this.open();
     return this.conn;
+  }
+
+  /**
+   * Ends every call on this channel with the reason of `stop` when it fires (the plugin exited, the connection
+   * closed), and fails later calls of {@link caller} at once. @internal
+   */
+  stopWith(stop: AbortSignal): void {
+    this.stop = stop;
+    stop.addEventListener('abort', () => this.conn?.abort(stopReason(stop)), { once: true });
+  }
+
+  /**
+   * The four call kinds straight on the h2 connection, without grpc-js's client layer: what the typed promise
+   * client uses on this channel. Failures are `PluginError`s with the codes grpc-js calls on this channel get
+   * through `toPluginError` (`exited`/`closed` once the stop signal fired, `timeout`, `unimplemented`, ...).
+   */
+  caller(): GrpcCaller {
+    this.direct ??= {
+      unary: <Req, Res>(m: MethodDefinition<Req, Res>, req: Req, o?: CallOptions) => {
+        return this.promised(o, (opts) => this.current().unary(m, req, opts));
+      },
+      clientStream: <Req, Res>(m: MethodDefinition<Req, Res>, reqs: AsyncIterable<Req> | Iterable<Req>, o?: CallOptions) => {
+        return this.promised(o, (opts) => this.current().clientStream(m, reqs, opts));
+      },
+      serverStream: <Req, Res>(m: MethodDefinition<Req, Res>, req: Req, o?: CallOptions) => this.stream(() => this.current().serverStream(m, req, o)),
+      bidiStream: <Req, Res>(m: MethodDefinition<Req, Res>, reqs: AsyncIterable<Req> | Iterable<Req>, o?: CallOptions) =>
+        this.stream(() => this.current().bidiStream(m, reqs, o)),
+    };
+    return this.direct;
+  }
+
+  /**
+   * Runs a call that answers with a promise, with the default deadline (`callTimeout`) when it has none. A call
+   * whose signal fires ends at once; the h2 connection paces its RST_STREAMs (`resetBurst`, `resetsPerSecond`).
+   */
+  private promised<T>(given: CallOptions | undefined, call: (o: CallOptions | undefined) => Promise<T>): Promise<T> {
+    const ms = this.callTimeout;
+    const o = ms === undefined || given?.deadline !== undefined ? given : { ...given, deadline: Date.now() + ms };
+    const run =
+      ms === undefined || o === given
+        ? call
+        : (opts: CallOptions | undefined) =>
+            call(opts).catch((err: unknown) => {
+              const e = PluginError.from(err);
+              if (e.code !== 'timeout' || e.grpcStatus !== 4) throw e;
+              throw new PluginError('timeout', `no answer within ${ms} ms (the default call deadline, callTimeout); the plugin may have stopped answering`, { cause: e, grpcStatus: 4 });
+            });
+    try {
+      return run(o).catch((err: unknown) => this.lost(err));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** The caller of the live connection; throws the stop reason once the stop signal fired. */
+  private current(): GrpcCaller {
+    if (this.stop?.aborted) throw stopReason(this.stop);
+    const conn = this.connection();
+    if (conn !== this.callerConn || !this.connCaller) {
+      this.callerConn = conn;
+      this.connCaller = createCaller(conn);
+    }
+    return this.connCaller;
+  }
+
+  /**
+   * A call lost with the connection: a killed plugin's socket closes just before the host sees it exit, so give the
+   * stop signal a moment and then report its reason (`exited`) rather than `unavailable`.
+   */
+  private async lost(err: unknown): Promise<never> {
+    const e = PluginError.from(err);
+    if (e.code !== 'unavailable' || !this.stop) throw e;
+    if (!this.stop.aborted && !this.conn?.error) throw e;
+    if (!(await waitForExit(this.stop))) throw e;
+    const reason = stopReason(this.stop);
+    throw new PluginError(reason.code, reason.message, { cause: e, ...(e.grpcStatus !== undefined && { grpcStatus: e.grpcStatus }) });
+  }
+
+  /** A response stream whose failures go through {@link lost}; started on the first `next()`. */
+  private stream<Res>(start: () => AsyncIterable<Res>): AsyncIterable<Res> {
+    return {
+      [Symbol.asyncIterator]: (): AsyncIterator<Res> => {
+        let it: AsyncIterator<Res> | undefined;
+        try {
+          it = start()[Symbol.asyncIterator]();
+        } catch (err) {
+          const failed = Promise.reject(PluginError.from(err));
+          failed.catch(() => {});
+          return { next: () => failed, return: () => Promise.resolve({ value: undefined, done: true }) };
+        }
+        const inner = it;
+        return {
+          next: () => inner.next().catch((err: unknown) => this.lost(err)),
+          return: () => inner.return?.() ?? Promise.resolve({ value: undefined, done: true }),
+        };
+      },
+    };
   }
 
   close(): void {

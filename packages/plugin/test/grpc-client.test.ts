@@ -1,63 +1,42 @@
 // The gRPC promise client and promise handlers, on a service loaded at run time by @grpc/proto-loader: unary and
 // the three streaming kinds, { signal }, errors as PluginError with the gRPC status, and a service definition made
-// by another copy of grpc-js (the application's) working unchanged.
+// by another copy of grpc-js (the application's) working unchanged. Every test runs over both host transports: on
+// h2 the helper calls straight through @plugwire/h2's caller, on grpc-js through grpc-js's client layer; the two
+// must fail the same failures with the same codes.
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { loadSync } from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, definePlugin, PluginError, serve, silentLogger, type AbortOptions, type ReattachConfig } from '../src/index.js';
-import { implement, type PromiseClient } from '../src/grpc.js';
-import { GreeterService, handshake, type GreeterServiceDefinition } from './fixtures/greeter.js';
+import type { PromiseClient } from '../src/grpc.js';
+import type { GreeterServiceDefinition } from './fixtures/greeter.js';
+import { api, handshake, type Api } from './fixtures/promise-greeter.js';
 
-/** The plugin's surface in these tests is the promise client itself, plus a method that fails or hangs. */
-interface Api {
-  greeter: PromiseClient<GreeterServiceDefinition>;
-}
-
-const api = definePlugin<Api>({
-  grpc: {
-    server: () =>
-      implement(GreeterService, {
-        Greet: async ({ name }, { signal }) => {
-          if (name === 'fail') throw new PluginError('not_found', 'no such greeting', { grpcStatus: 5 });
-          if (name === 'throw') throw new Error('plain failure');
-          if (name === 'hang') await new Promise((resolve) => signal.addEventListener('abort', resolve));
-          return { message: `hello, ${name}` };
-        },
-        Count: async function* ({ n }) {
-          for (let i = 1; i <= n; i++) yield { value: i };
-          if (n === 3) throw new PluginError('internal', 'counted too far', { grpcStatus: 9 });
-        },
-        Sum: async (numbers) => {
-          let value = 0;
-          for await (const x of numbers) value += x.value;
-          return { value };
-        },
-        Echo: async function* (numbers) {
-          for await (const x of numbers) yield { value: x.value * 2 };
-        },
-      }),
-    client: (conn) => ({ greeter: conn.client(GreeterService) }),
-  },
-});
+const TRANSPORTS = ['h2', 'grpc-js'] as const;
+type Transport = (typeof TRANSPORTS)[number];
 
 let controller: AbortController;
 let served: Promise<void>;
-let client: Client<{ api: typeof api }>;
-let greeter: PromiseClient<GreeterServiceDefinition>;
+let config: ReattachConfig;
+const clients = new Map<Transport, Client<{ api: typeof api }>>();
+const apis = new Map<Transport, Api>();
 
 beforeAll(async () => {
   controller = new AbortController();
-  const config = await new Promise<ReattachConfig>((resolve) => {
+  config = await new Promise<ReattachConfig>((resolve) => {
     served = serve({ handshake, plugins: { api: api.implement({} as Api) }, logger: silentLogger, test: { signal: controller.signal, onReattachConfig: resolve } });
   });
-  client = new Client({ handshake, plugins: { api }, reattach: config, logger: silentLogger });
-  greeter = (await client.dispense('api')).greeter;
+  for (const transport of TRANSPORTS) {
+    const c = new Client({ handshake, plugins: { api }, reattach: config, logger: silentLogger, grpcTransport: transport });
+    clients.set(transport, c);
+    apis.set(transport, await c.dispense('api'));
+  }
 });
 
 afterAll(async () => {
-  await client.kill();
+  // Aborted, not killed: the clients share the test-mode plugin (kill() would ask it to shut down).
+  for (const c of clients.values()) c.abort();
   controller.abort();
   await served;
 });
@@ -72,7 +51,14 @@ async function* numbers(...values: number[]): AsyncGenerator<{ value: number }> 
   for (const value of values) yield { value };
 }
 
-describe('gRPC promise client on a proto-loader service', () => {
+describe.each(TRANSPORTS)('gRPC promise client on a proto-loader service, host transport %s', (transport) => {
+  let client: Client<{ api: typeof api }>;
+  let greeter: PromiseClient<GreeterServiceDefinition>;
+  beforeAll(() => {
+    client = clients.get(transport)!;
+    greeter = apis.get(transport)!.greeter;
+  });
+
   it('calls unary methods as promises', async () => {
     expect(client.protocol()).toBe('grpc');
     expect(await greeter.Greet({ name: 'proto-loader' })).toEqual({ message: 'hello, proto-loader' });
@@ -123,7 +109,7 @@ describe('gRPC promise client on a proto-loader service', () => {
   });
 });
 
-describe('a service definition from the application’s own copy of grpc-js', () => {
+describe.each(TRANSPORTS)('a service definition from the application’s own copy of grpc-js, host transport %s', (transport) => {
   // Inside the repository, so that the copy's own dependencies resolve from the workspace's node_modules.
   const dir = mkdtempSync(join(import.meta.dirname, '.grpc-copy-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -148,10 +134,106 @@ describe('a service definition from the application’s own copy of grpc-js', ()
         },
       },
     });
-    const second = new Client({ handshake, plugins: { conn }, reattach: client.reattachConfig()!, logger: silentLogger });
+    const second = new Client({ handshake, plugins: { conn }, reattach: config, logger: silentLogger, grpcTransport: transport });
     const g = await second.dispense('conn');
     expect(await g.greet('copy')).toBe('hello, copy');
     // Aborted, not killed: it shares the test-mode plugin with the other tests (kill() would ask it to shut down).
     second.abort();
+  });
+});
+
+/** How a call failed, as a caller sees it. */
+async function outcome(call: () => Promise<unknown>): Promise<{ code: string; grpcStatus: number | undefined }> {
+  const err = await call().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(PluginError);
+  const e = err as PluginError;
+  return { code: e.code, grpcStatus: e.grpcStatus };
+}
+
+/** Failures every transport must report alike (the plugin is up). */
+function failures(a: Api): Record<string, () => Promise<unknown>> {
+  return {
+    deadline: () => a.greeter.Greet({ name: 'hang' }, { signal: AbortSignal.timeout(30) }),
+    abort: () => {
+      const c = new AbortController();
+      const pending = a.greeter.Greet({ name: 'hang' }, { signal: c.signal });
+      setImmediate(() => c.abort());
+      return pending;
+    },
+    'abort of a stream': async () => {
+      const c = new AbortController();
+      for await (const _ of a.greeter.Echo((async function* () {
+        yield { value: 1 };
+        await new Promise((resolve) => c.signal.addEventListener('abort', resolve));
+      })(), { signal: c.signal })) c.abort();
+    },
+    unimplemented: () => a.missing.Missing({ name: 'x' }),
+    'server error': () => a.greeter.Greet({ name: 'fail' }),
+    'server throw': () => a.greeter.Greet({ name: 'throw' }),
+    'stream error': async () => {
+      for await (const _ of a.greeter.Count({ n: 3 }));
+    },
+  };
+}
+
+describe('h2 and grpc-js report the same failures the same way', () => {
+  it('deadline, abort, UNIMPLEMENTED, server errors', async () => {
+    const seen: Record<string, Record<string, unknown>> = {};
+    for (const transport of TRANSPORTS) {
+      seen[transport] = {};
+      for (const [name, call] of Object.entries(failures(apis.get(transport)!))) seen[transport]![name] = await outcome(call);
+    }
+    expect(seen.h2).toEqual(seen['grpc-js']);
+    expect(seen.h2).toEqual({
+      deadline: { code: 'timeout', grpcStatus: undefined },
+      abort: { code: 'aborted', grpcStatus: undefined },
+      'abort of a stream': { code: 'aborted', grpcStatus: undefined },
+      unimplemented: { code: 'unimplemented', grpcStatus: 12 },
+      'server error': { code: 'remote', grpcStatus: 5 },
+      'server throw': { code: 'remote', grpcStatus: 2 },
+      'stream error': { code: 'remote', grpcStatus: 9 },
+    });
+  });
+
+  it('the h2 transport calls without grpc-js’s client layer, the grpc-js one through it', async () => {
+    // grpc-js reports a failed call as its ServiceError (with metadata), which the helper keeps as the cause.
+    const cause = async (t: Transport): Promise<unknown> => ((await apis.get(t)!.greeter.Greet({ name: 'fail' }).catch((e: unknown) => e)) as PluginError).cause;
+    expect(await cause('grpc-js')).toHaveProperty('metadata');
+    expect(await cause('h2')).toBeUndefined();
+  });
+
+  it('plugin death: pending unary and streaming calls say exited', async () => {
+    const seen: Record<string, unknown> = {};
+    for (const transport of TRANSPORTS) {
+      const c = new Client({
+        handshake,
+        plugins: { api },
+        cmd: { command: process.execPath, args: ['--import', 'tsx', join(import.meta.dirname, 'fixtures/promise-greeter-plugin.ts')] },
+        logger: silentLogger,
+        grpcTransport: transport,
+      });
+      try {
+        const a = await c.dispense('api');
+        expect(await a.greeter.Greet({ name: 'alive' })).toEqual({ message: 'hello, alive' });
+        const unary = outcome(() => a.greeter.Greet({ name: 'hang' }));
+        const stream = outcome(async () => {
+          for await (const _ of a.greeter.Echo((async function* () {
+            yield { value: 1 };
+            await new Promise(() => {}); // never ends: the plugin dies first
+          })()));
+        });
+        // Both calls are in flight on the plugin before it dies.
+        await a.greeter.Greet({ name: 'sync' });
+        process.kill(c.reattachConfig()!.pid, 'SIGKILL');
+        seen[transport] = { unary: (await unary).code, stream: (await stream).code, after: (await outcome(() => a.greeter.Greet({ name: 'late' }))).code };
+      } finally {
+        await c.kill();
+      }
+    }
+    expect(seen.h2).toEqual(seen['grpc-js']);
+    expect(seen.h2).toEqual({ unary: 'exited', stream: 'exited', after: 'exited' });
   });
 });

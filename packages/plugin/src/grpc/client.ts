@@ -2,8 +2,8 @@
 // taking { signal }, streams as async iterables, every failure a PluginError.
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import { PluginError, abortError, type AbortOptions } from '@plugwire/core';
-import { cancelPaced, clientOn, toPluginError } from '@plugwire/grpc-transport';
+import { PluginError, abortError, waitForExit, type AbortOptions } from '@plugwire/core';
+import { callerOf, cancelPaced, clientOn, toPluginError, type GrpcCaller } from '@plugwire/grpc-transport';
 import type { MessageSource, PromiseClient, ServiceLike, ServiceOf } from './types.js';
 
 type Callback = (err: grpc.ServiceError | null, response?: unknown) => void;
@@ -67,6 +67,10 @@ async function* responses(call: grpc.ClientReadableStream<unknown>, signal: Abor
     ended = true;
   } catch (err) {
     ended = true;
+    // A stream lost with the connection: a killed plugin's socket closes just before the host sees it exit (unary
+    // calls get the same grace from clientOn), so that the failure says `exited` rather than `unavailable`.
+    const code = (err as Partial<grpc.ServiceError>).code;
+    if (!signal?.aborted && (code === grpc.status.UNAVAILABLE || code === grpc.status.CANCELLED)) await waitForExit(exited);
     throw fail(err, signal, exited);
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -124,6 +128,58 @@ function wrap(raw: RawClient, name: string, def: grpc.MethodDefinition<unknown, 
   };
 }
 
+/** Rejects with the caller's abort (`aborted`, or `timeout` for `AbortSignal.timeout`) when its signal fired. */
+function failH2(err: unknown, signal: AbortSignal | undefined, exited: AbortSignal | undefined): PluginError {
+  if (signal?.aborted) return abortError(signal, 'gRPC call');
+  const e = PluginError.from(err);
+  if (!exited?.aborted || e.code !== 'unavailable') return e;
+  // Lost because the connection ended: say why it ended, as toPluginError does.
+  const reason: unknown = exited.reason;
+  return new PluginError(reason instanceof PluginError ? reason.code : 'exited', e.message, { cause: e, ...(e.grpcStatus !== undefined && { grpcStatus: e.grpcStatus }) });
+}
+
+async function* h2Responses(items: AsyncIterable<unknown>, signal: AbortSignal | undefined, exited: AbortSignal | undefined): AsyncGenerator<unknown> {
+  try {
+    yield* items;
+  } catch (err) {
+    throw failH2(err, signal, exited);
+  }
+}
+
+/**
+ * The same methods straight on plugwire's h2 caller (no grpc-js client layer): the caller ends calls with the
+ * connection's stop reason, as `clientOn` does for grpc-js clients; responses are asked for one `next()` at a time.
+ */
+function wrapH2(caller: GrpcCaller, def: grpc.MethodDefinition<unknown, unknown>, exited: AbortSignal | undefined): unknown {
+  const opts = (signal: AbortSignal | undefined) => (signal ? { signal, maxReceiveMessageLength: 0x7fffffff } : { maxReceiveMessageLength: 0x7fffffff });
+  if (!def.requestStream && !def.responseStream) {
+    return (request: unknown, options: AbortOptions = {}): Promise<unknown> => {
+      const { signal } = options;
+      if (signal?.aborted) return Promise.reject(abortError(signal, 'gRPC call'));
+      return caller.unary(def, request, opts(signal)).catch((err: unknown) => Promise.reject(failH2(err, signal, exited)));
+    };
+  }
+  if (!def.requestStream) {
+    return (request: unknown, options: AbortOptions = {}): AsyncIterable<unknown> => {
+      const { signal } = options;
+      if (signal?.aborted) throw abortError(signal, 'gRPC call');
+      return h2Responses(caller.serverStream(def, request, opts(signal)), signal, exited);
+    };
+  }
+  if (!def.responseStream) {
+    return (requests: MessageSource<unknown>, options: AbortOptions = {}): Promise<unknown> => {
+      const { signal } = options;
+      if (signal?.aborted) return Promise.reject(abortError(signal, 'gRPC call'));
+      return caller.clientStream(def, requests, opts(signal)).catch((err: unknown) => Promise.reject(failH2(err, signal, exited)));
+    };
+  }
+  return (requests: MessageSource<unknown>, options: AbortOptions = {}): AsyncIterable<unknown> => {
+    const { signal } = options;
+    if (signal?.aborted) throw abortError(signal, 'gRPC call');
+    return h2Responses(caller.bidiStream(def, requests, opts(signal)), signal, exited);
+  };
+}
+
 /**
  * A promise client of a grpc-js service on `channel` (the one a gRPC client half gets, or one from
  * `broker.dial(id)`): `await c.get({ key }, { signal })`. Works with ts-proto's `XxxService` and with services
@@ -136,6 +192,13 @@ function wrap(raw: RawClient, name: string, def: grpc.MethodDefinition<unknown, 
  */
 export function client<S extends object>(service: S & ServiceLike<S>, channel: grpc.ChannelInterface, options: ClientOptions = {}): PromiseClient<ServiceOf<S>> {
   const def = definitionOf(service);
+  // plugwire's own h2 channel: call straight through its caller (about 1.5× the calls/s of grpc-js's client layer).
+  const caller = callerOf(channel);
+  if (caller) {
+    const direct: Record<string, unknown> = {};
+    for (const [name, methodDef] of Object.entries(def)) direct[name] = wrapH2(caller, methodDef, options.signal);
+    return Object.freeze(direct) as PromiseClient<ServiceOf<S>>;
+  }
   const Ctor = grpc.makeGenericClientConstructor(def, 'plugwire');
   const raw = clientOn(Ctor, channel) as unknown as RawClient;
   const out: Record<string, unknown> = {};
