@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { PluginError } from '@plugwire/core';
+import { discover } from '@plugwire/process';
 import { readManifest, signaturePath } from '@plugwire/trust';
 import { parseWithCommand } from './args.js';
 import { EXIT, EXIT_HELP } from './exit-codes.js';
-import { discoverPaths } from './glob.js';
 import type { Command } from './io.js';
 import { MANIFEST_SUFFIX, checkSignedPlugin, trustedKeys } from './trust-files.js';
 import { UsageError } from './usage-error.js';
@@ -195,7 +195,9 @@ ${EXIT_HELP}
     if (dir === undefined) throw new UsageError('give the plugins directory with --dir');
     const keys = values.trust === undefined ? undefined : await trustedKeys(values.trust as string[]);
     const plugins: InstalledPlugin[] = [];
-    for (const manifestPath of await discoverPaths(`*/*${MANIFEST_SUFFIX}`, dir)) {
+    // go-plugin's Discover; directories starting with a dot (an install still staging) are not plugins.
+    const manifests = (await discover(`*/*${MANIFEST_SUFFIX}`, dir)).filter((path) => !basename(dirname(path)).startsWith('.'));
+    for (const manifestPath of manifests) {
       let entry: InstalledPlugin;
       try {
         const { manifest } = await readManifest(manifestPath);

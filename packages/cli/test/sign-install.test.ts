@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGo, goSkipReason } from '../../../test/support/go.js';
-import { discoverPaths } from '../src/glob.js';
+import { discover } from '@plugwire/process';
 import { plugwire, root } from './support.js';
 
 const script = join(root, 'packages/process/test/fixtures/plugin.mjs');
@@ -107,7 +107,7 @@ describe('plugwire install and list', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(new RegExp(`kv-plugin\\s+1\\.2\\.0\\s+${pub.replace(/[+/=]/g, '\\$&')}\\s+yes\\s+${entry}`));
     // Discovery, as go-plugin's Discover(glob, dir), finds the installed entry.
-    expect(await discoverPaths('*/plugin.mjs', plugins)).toContain(entry);
+    expect(await discover('*/plugin.mjs', plugins)).toContain(entry);
   });
 
   it('installs from a tarball and through npm (npm pack), replacing the older version', async () => {
