@@ -85,7 +85,7 @@ class NetRpcClientProtocol implements ClientProtocol {
         await this.control.call('Control.Quit', gob.value(ControlArg, true), { reply: ControlReply });
       } catch (err) {
         // A Go plugin often exits before its reply is out: EOF after Quit still means it is shutting down.
-        graceful = err instanceof PluginError && err.code === 'unavailable';
+        graceful = err instanceof PluginError && (err.code === 'unavailable' || err.code === 'exited');
       }
     }
     // As go-plugin's RPCClient.Close: close the streams without waiting for the plugin's side, then the session.
