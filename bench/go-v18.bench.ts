@@ -9,7 +9,7 @@ import type { BenchSection } from './types.js';
 
 async function section(proto: ProtocolName, goPlugin: string, exbench: string): Promise<BenchSection> {
   const toGo = plugwireHost(proto, goPlugin, ['kv', proto]);
-  const opens = proto === 'grpc' ? [toGo, plugwireHost(proto, goPlugin, ['kv', proto], true)] : [toGo];
+  const opens = proto === 'grpc' ? [toGo, plugwireHost(proto, goPlugin, ['kv', proto], { grpcBrokerMultiplex: true })] : [toGo];
   const launchMs = await launches(opens);
   const rows = [row('plugwire TS host → Go v1.8 plugin', await measure(toGo, launchMs[0]!))];
   if (proto === 'grpc') rows.push(row('plugwire TS host → Go v1.8 plugin, grpcBrokerMultiplex', await measure(opens[1]!, launchMs[1]!)));

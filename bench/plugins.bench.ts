@@ -45,9 +45,8 @@ export async function launches(opens: ReadonlyArray<() => Promise<Session>>): Pr
   return times.map(median);
 }
 
-/** Latency, throughput and 64 MiB Put over one session; launch time measured separately. */
-export async function measure(open: () => Promise<Session>, launchMs: number): Promise<Figures> {
-  const { kv, close } = await open();
+/** p50/p99 of a 16-byte Get and calls/s with 16 in flight, on an open kv plugin. */
+export async function callFigures(kv: KV): Promise<Pick<Figures, 'p50us' | 'p99us' | 'callsPerSec'>> {
   await kv.put('small', new Uint8Array(16));
   for (let i = 0; i < 200; i++) await kv.get('small');
   const lat: number[] = [];
@@ -58,23 +57,34 @@ export async function measure(open: () => Promise<Session>, launchMs: number): P
   }
   lat.sort((a, b) => a - b);
   const total = 20000;
-  let start = performance.now();
+  const start = performance.now();
   await Promise.all(Array.from({ length: 16 }, async () => {
     for (let i = 0; i < total / 16; i++) await kv.get('small');
   }));
-  const callsPerSec = total / ((performance.now() - start) / 1000);
+  return { p50us: lat[1000]!, p99us: lat[1980]!, callsPerSec: total / ((performance.now() - start) / 1000) };
+}
+
+/** Latency, throughput and 64 MiB Put over one session; launch time measured separately. */
+export async function measure(open: () => Promise<Session>, launchMs: number): Promise<Figures> {
+  const { kv, close } = await open();
+  const calls = await callFigures(kv);
   const big = new Uint8Array(1 << 20);
-  start = performance.now();
+  const start = performance.now();
   for (let i = 0; i < 64; i++) await kv.put('big', big);
   const put64MiBms = performance.now() - start;
   await close();
-  return { launchMs, p50us: lat[1000]!, p99us: lat[1980]!, callsPerSec, put64MiBms };
+  return { launchMs, ...calls, put64MiBms };
 }
 
-/** Opens the kv plugin from a plugwire host; `grpcBrokerMultiplex` for go-plugin v1.6+ plugins. */
-export function plugwireHost(proto: ProtocolName, command: string, args: string[], grpcBrokerMultiplex = false): () => Promise<Session> {
+/** Opens the kv plugin from a plugwire host; `grpcBrokerMultiplex` for go-plugin v1.6+ plugins, `autoMTLS` for TLS. */
+export function plugwireHost(
+  proto: ProtocolName,
+  command: string,
+  args: string[],
+  options: { grpcBrokerMultiplex?: boolean; autoMTLS?: boolean } = {},
+): () => Promise<Session> {
   return async () => {
-    const client = new Client({ handshake, plugins: { kv: kvPlugin }, cmd: { command, args }, allowedProtocols: [proto], logger: silentLogger, grpcBrokerMultiplex });
+    const client = new Client({ handshake, plugins: { kv: kvPlugin }, cmd: { command, args }, allowedProtocols: [proto], logger: silentLogger, ...options });
     const kv = await client.dispense('kv');
     return { kv, close: () => client.kill() };
   };

@@ -4,65 +4,23 @@
 // Go↔Go (go-plugin v1.0.1 host, exbench). Every host and plugin is its own process.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Client, silentLogger, type ProtocolName } from '@plugwire/plugin';
-import { handshake, kv as kvPlugin, type KV } from '../examples/src/kv/definition.js';
+import type { ProtocolName } from '@plugwire/plugin';
 import { buildGo, goAvailable } from '../test/support/go.js';
+import { callFigures, launches, plugwireHost, tsPlugin, type Session } from './plugins.bench.js';
 import type { BenchSection } from './types.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const tsPlugin = (proto: ProtocolName) => join(root, `examples/dist/kv/plugin-${proto}.js`);
 const RUNS = 7;
 
 interface Figures { launchMs: number; p50us: number; p99us: number; callsPerSec: number }
-interface Session { kv: KV; close(): Promise<void> }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-
-/** Median launch → first call of each opener, taking turns so machine noise hits them alike. */
-async function launches(opens: ReadonlyArray<() => Promise<Session>>): Promise<number[]> {
-  const times = opens.map((): number[] => []);
-  for (let i = 0; i < RUNS; i++) {
-    for (const [j, open] of opens.entries()) {
-      const start = performance.now();
-      const s = await open();
-      await s.kv.get('missing');
-      times[j]!.push(performance.now() - start);
-      await s.close();
-    }
-  }
-  return times.map(median);
-}
 
 async function measure(open: () => Promise<Session>, launchMs: number): Promise<Figures> {
   const { kv, close } = await open();
-  await kv.put('small', new Uint8Array(16));
-  for (let i = 0; i < 200; i++) await kv.get('small');
-  const lat: number[] = [];
-  for (let i = 0; i < 2000; i++) {
-    const t = process.hrtime.bigint();
-    await kv.get('small');
-    lat.push(Number(process.hrtime.bigint() - t) / 1000);
-  }
-  lat.sort((a, b) => a - b);
-  const total = 16000;
-  const start = performance.now();
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    for (let i = 0; i < total / 16; i++) await kv.get('small');
-  }));
-  const callsPerSec = total / ((performance.now() - start) / 1000);
+  const calls = await callFigures(kv);
   await close();
-  return { launchMs, p50us: lat[1000]!, p99us: lat[1980]!, callsPerSec };
+  return { launchMs, ...calls };
 }
 
-function tsHost(proto: ProtocolName, autoMTLS: boolean, command: string, args: string[]): () => Promise<Session> {
-  return async () => {
-    const client = new Client({ handshake, plugins: { kv: kvPlugin }, cmd: { command, args }, allowedProtocols: [proto], logger: silentLogger, autoMTLS });
-    const kv = await client.dispense('kv');
-    return { kv, close: () => client.kill() };
-  };
-}
+const tsHost = (proto: ProtocolName, autoMTLS: boolean, command: string, args: string[]) => plugwireHost(proto, command, args, { autoMTLS });
 
 async function goHost(proto: ProtocolName, autoMTLS: boolean, pluginCmd: string[]): Promise<Figures> {
   const exbench = await buildGo('exbench');

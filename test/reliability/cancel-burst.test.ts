@@ -1,11 +1,9 @@
 // A burst of cancelled calls must not wedge or reset the connection: 5,000 concurrent calls, each with a signal that
 // fires after 0..5 ms, then the same Client must still answer (on both protocols), with no unhandled rejection.
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Client, PluginError, silentLogger } from '@plugwire/plugin';
-import { handshake, kv as kvDefinition } from '../../examples/src/kv/definition.js';
+import { PluginError } from '@plugwire/plugin';
+import { misbehavingKvClient } from './support.js';
 
-const fixture = join(import.meta.dirname, '../../examples/test/fixtures/misbehaving-kv.mjs');
 const BURST = 5_000;
 
 let unhandled: unknown[] = [];
@@ -22,13 +20,7 @@ afterEach(() => {
 
 describe.each(['grpc', 'netrpc'] as const)('a burst of %s calls cancelled by their signals', (proto) => {
   it(`leaves the connection working after ${BURST} cancellations`, async () => {
-    const client = new Client({
-      handshake,
-      plugins: { kv: kvDefinition },
-      cmd: { command: process.execPath, args: [fixture, proto] },
-      allowedProtocols: [proto],
-      logger: silentLogger,
-    });
+    const client = misbehavingKvClient(proto);
     try {
       const kv = await client.dispense('kv');
       await kv.put('k', new Uint8Array([42]));
@@ -53,13 +45,7 @@ describe.each(['grpc', 'netrpc'] as const)('a burst of %s calls cancelled by the
   });
 
   it('loses no call to a reset connection when 32 callers keep cancelling', async () => {
-    const client = new Client({
-      handshake,
-      plugins: { kv: kvDefinition },
-      cmd: { command: process.execPath, args: [fixture, proto] },
-      allowedProtocols: [proto],
-      logger: silentLogger,
-    });
+    const client = misbehavingKvClient(proto);
     try {
       const kv = await client.dispense('kv');
       await kv.put('k', new Uint8Array([42]));

@@ -1,21 +1,13 @@
 // Codes tell the truth: calls lost because the plugin process died say `exited`, on both protocols, whether they
 // were in flight when it died or started after the host saw the exit.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Client, PluginError, silentLogger } from '@plugwire/plugin';
-import { handshake, kv as kvDefinition } from '../../examples/src/kv/definition.js';
+import { PluginError } from '@plugwire/plugin';
+import { misbehavingKvClient } from './support.js';
 
-const fixture = join(import.meta.dirname, '../../examples/test/fixtures/misbehaving-kv.mjs');
 
 describe.each(['grpc', 'netrpc'] as const)('a plugin SIGKILLed under %s', (proto) => {
   it('rejects every call in flight with exited, and later calls and ping with exited too', async () => {
-    const client = new Client({
-      handshake,
-      plugins: { kv: kvDefinition },
-      cmd: { command: process.execPath, args: [fixture, proto] },
-      allowedProtocols: [proto],
-      logger: silentLogger,
-    });
+    const client = misbehavingKvClient(proto);
     try {
       const kv = await client.dispense('kv');
       await kv.put('k', new Uint8Array([1]));

@@ -23,16 +23,5 @@ export function recordingLogger(): Logger & {
   return { entries, trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-/**
- * Whether a process with this pid exists (signal 0), e.g. to check that `kill()` left no plugin behind.
- * @param pid - the process id
- */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Whether a process with this pid exists (signal 0), e.g. to check that `kill()` left no plugin behind. */
+export { pidAlive as processAlive } from '@plugwire/process';
