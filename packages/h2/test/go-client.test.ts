@@ -1,9 +1,9 @@
-// A grpc-go client (1.33, as go-plugin v1.0.1 uses: test/go/src/h2fix/client) against this package's gRPC server
-// core: unary with metadata (-bin) and trailers, 200 concurrent calls, statuses, the three streaming kinds, 5 MiB
+// grpc-go clients against this package's gRPC server core: grpc-go 1.33 (go-plugin v1.0.1's, GOPATH mode) and
+// grpc-go 1.61 (go-plugin v1.8's module, test/go-modern), both built from test/go/src/h2fix/client. Checks: unary with metadata (-bin) and trailers, 200 concurrent calls, statuses, the three streaming kinds, 5 MiB
 // messages, the receive limit, unknown methods, deadline and cancellation. The Go program prints one line per check.
 import { execFile } from 'node:child_process';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { buildGo, goSkipReason } from '../../../test/support/go.js';
+import { buildGo, buildGoModern, goSkipReason } from '../../../test/support/go.js';
 import type { GrpcServerHandler } from '../src/index.js';
 import { serverHandlers, startOwnServer, type OwnServer } from './server-service.js';
 
@@ -21,7 +21,12 @@ const CHECKS = [
   'cancellation, then the connection still serves',
 ];
 
-describe.skipIf(goSkipReason() !== undefined)('grpc-go client against the h2 gRPC server', () => {
+const clients: [string, () => Promise<string>][] = [
+  ['grpc-go 1.33 (go-plugin v1.0.1)', () => buildGo('h2fix/client')],
+  ['grpc-go 1.61 (go-plugin v1.8)', () => buildGoModern('h2client')],
+];
+
+describe.skipIf(goSkipReason() !== undefined).each(clients)('%s client against the h2 gRPC server', (_name, build) => {
   let own: OwnServer;
   const results = new Map<string, string>();
   let output = '';
@@ -30,7 +35,7 @@ describe.skipIf(goSkipReason() !== undefined)('grpc-go client against the h2 gRP
     '/h2test.Test/Hang': (call) => call.listen({ onMessage() {}, onEnd() {} }),
   };
   beforeAll(async () => {
-    const binary = await buildGo('h2fix/client');
+    const binary = await build();
     own = await startOwnServer({ maxReceiveMessageLength: 8 << 20 }, 'tcp', handlers);
     output = await new Promise<string>((resolve) =>
       execFile(binary, [String(own.port)], { timeout: 60_000 }, (_err, stdout, stderr) => resolve(`${stdout}${stderr}`)),
