@@ -163,6 +163,8 @@ export abstract class H2Endpoint {
   private pingSeq = 0;
   private resolveClosed!: () => void;
   protected socketClosed = false;
+  /** Set when a connection error ended the connection while the socket lingers: nothing more is read or sent. */
+  private dead = false;
   protected closing = false;
   protected peerSettled = false;
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -418,7 +420,7 @@ export abstract class H2Endpoint {
   }
 
   protected send(buf: Buffer): void {
-    if (this.socketClosed || this.socket.destroyed) return;
+    if (this.socketClosed || this.dead || this.socket.destroyed) return;
     this.out.push(buf);
     this.outBytes += buf.length;
     if (!this.flushScheduled) {
@@ -430,7 +432,7 @@ export abstract class H2Endpoint {
   protected flush(): void {
     this.flushScheduled = false;
     const out = this.out;
-    if (out.length === 0 || this.socketClosed) return;
+    if (out.length === 0 || this.socketClosed || this.dead) return;
     this.out = [];
     const total = this.outBytes;
     this.outBytes = 0;
@@ -449,7 +451,7 @@ export abstract class H2Endpoint {
   // ---- receiving ----
 
   private onBytes(chunk: Buffer): void {
-    if (this.socketClosed) return;
+    if (this.socketClosed || this.dead) return;
     try {
       if (this.prefaceLeft > 0) {
         const n = Math.min(this.prefaceLeft, chunk.length);
@@ -740,13 +742,17 @@ export abstract class H2Endpoint {
   }
 
   protected connectionError(err: FrameError): void {
-    if (this.socketClosed) return;
+    if (this.socketClosed || this.dead) return;
     this.send(goAwayFrame(this.lastProcessedStream(), err.h2Code, err.message));
     this.flush();
-    this.fail(err);
+    this.fail(err, true);
   }
 
-  protected fail(error: PluginError): void {
+  /**
+   * Fails every stream and ends the socket: at once, or (`linger`, after a GOAWAY) by ending this side and dropping
+   * what it reads, so that the peer can still read the GOAWAY before the socket is destroyed a moment later.
+   */
+  protected fail(error: PluginError, linger = false): void {
     if (!this.error || (this.goingAway && !this.closing)) this.error = error;
     this.goingAway = false;
     const failure: StreamFailure = { kind: 'connection', error };
@@ -755,7 +761,11 @@ export abstract class H2Endpoint {
     for (const done of this.pings.values()) done();
     this.pings.clear();
     this.clearTimers();
-    this.socket.destroy();
+    if (linger && !this.socketClosed && !this.dead) {
+      this.dead = true; // what arrives now is read and dropped, so the peer's end is still seen
+      this.socket.end();
+      this.lingerTimer ??= setTimeout(() => this.socket.destroy(), 1000);
+    } else this.socket.destroy();
   }
 }
 
