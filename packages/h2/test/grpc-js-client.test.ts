@@ -9,7 +9,8 @@ import { serverHandlers, startOwnServer, type OwnServer } from './server-service
 import { TestService } from './test-service.js';
 
 const Client = grpc.makeGenericClientConstructor(TestService as unknown as grpc.ServiceDefinition, 'Test');
-type AnyClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+type Fn = (...args: unknown[]) => unknown;
+type AnyClient = grpc.Client & { unary: Fn; serverStream: Fn; clientStream: Fn; bidi: Fn };
 
 describe('grpc-js client against the h2 gRPC server', () => {
   let own: OwnServer;
