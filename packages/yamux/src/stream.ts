@@ -156,6 +156,16 @@ export class StreamImpl extends Duplex implements YamuxStream {
   }
 
   /**
+   * Data taken from the Readable's buffer (`read()`, as `'readable'` handlers, async iterators and `resume()`
+   * without a `'data'` listener consume it) re-opens the window too: Node calls `_read` only when it wants more.
+   */
+  override read(size?: number): ReturnType<Duplex['read']> {
+    const chunk: unknown = super.read(size);
+    if (chunk !== null && this.inbox.length === 0) this.sendWindowUpdate(false);
+    return chunk;
+  }
+
+  /**
    * Re-opens the receive window by what the application consumed, once that is at least half of it (as Go's yamux
    * does). When the application has also read everything received, it keeps up with the peer and the window is what
    * slows the transfer: the window then doubles, up to `maxStreamWindowSize`. A stream nobody reads stays at 256 KiB.
