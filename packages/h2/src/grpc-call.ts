@@ -54,8 +54,15 @@ export function timeoutHeader(ms: number): string {
   return `${Math.min(99_999_999, Math.ceil(s / 3600))}H`;
 }
 
+/** Shared by every call whose headers or trailers carry no user metadata (most do not): nothing to allocate. */
+const NO_FIELDS = Object.freeze([]) as unknown as HeaderField[];
+
+function isUserField(f: HeaderField): boolean {
+  return f[0][0] !== ':' && !RESERVED.has(f[0]);
+}
+
 function userFields(fields: HeaderField[]): HeaderField[] {
-  return fields.filter(([n]) => n[0] !== ':' && !RESERVED.has(n));
+  return fields.some(isUserField) ? fields.filter(isUserField) : NO_FIELDS;
 }
 
 function percentDecode(s: string): string {
