@@ -1,6 +1,6 @@
 // Issue 12, the server half: a go-plugin (v1.0.1) Go host calling a 16-byte kv Get on a Node plugin served by
-// @plugwire/h2's own gRPC server core (bench/h2-server-plugin.ts, no grpc-js), against the same Go host → Go plugin
-// and → the grpc-js-served TS plugin; and TS↔TS with both lean halves (h2 client → h2 server core) against bare
+// @plugwire/h2's own gRPC server core (packages/h2/test/fixtures/kv-plugin.ts, no grpc-js), against the same Go
+// host → Go plugin and → the grpc-js-served TS plugin; and TS↔TS with both lean halves (h2 client → h2 server core) against bare
 // grpc-js on both sides. p50/p99 of 3000 sequential Gets and calls/s with 16 and 64 in flight (Go rows as measured
 // by the Go host, test/go/src/h2bench); rounds are interleaved and each figure is the median over rounds.
 import { spawn } from 'node:child_process';
@@ -86,7 +86,7 @@ export default async function h2ServerBench(): Promise<BenchSection[]> {
   if (!goAvailable) return [{ title, rows: [], notes: ['skipped: Go toolchain not installed'] }];
   const goPlugin = await buildGo('explugin');
   const node = process.execPath;
-  const corePlugin = [node, '--import', 'tsx', join(root, 'bench/h2-server-plugin.ts')];
+  const corePlugin = [node, '--import', 'tsx', join(root, 'packages/h2/test/fixtures/kv-plugin.ts')];
   const bareServer = [node, join(root, 'examples/dist/kv/bare-server.js')];
   const configs: [string, () => Promise<Figures>][] = [
     ['Go host → Go plugin', () => goHost([goPlugin, 'kv', 'grpc'])],
@@ -123,7 +123,7 @@ export default async function h2ServerBench(): Promise<BenchSection[]> {
     { name: 'TS↔TS (h2 client, h2 server core) ÷ bare grpc-js calls/s, 16 in flight', value: tsts.cps16 / bare.cps16, target: 5, better: 'higher' },
   ];
   const notes = [
-    `median of ${ROUNDS} interleaved rounds, figures from the Go host (3000 sequential Gets for p50/p99, 32000 Gets per calls/s figure)`,
+    `median of ${ROUNDS} interleaved rounds; 3000 sequential Gets for p50/p99, 32000 Gets per calls/s figure (Go rows measured by the Go host, TS rows by this process)`,
     'the h2 server core row serves KV with serveGrpcConnection directly (ts-proto codecs, no grpc-js layer; run through tsx); the grpc-js row is examples/dist/kv/plugin-grpc.js',
     'a CPU profile of the h2 server core plugin at these loads shows it ~60% idle: the Go host is the limit',
   ];
