@@ -54,6 +54,12 @@ function rssMiB(pid: number): number {
 
 const rest = () => new Promise((r) => setTimeout(r, 1000));
 
+/** CPU time of a bare Node process that does nothing, all threads (getrusage at exit), in ms. */
+function bareCpuMs(node: string): number {
+  const script = "process.on('exit', () => { const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000)); })";
+  return Number(execFileSync(node, ['-e', script]).toString());
+}
+
 async function launch(c: Config, idle: boolean): Promise<Launch> {
   const start = performance.now();
   if (c.kind === 'node') {
@@ -180,7 +186,7 @@ export default async function bootBench(): Promise<BenchSection> {
     for (let i = 0; i < RSS_RUNS; i++) for (const [j, c] of configs.entries()) if (c.kind !== 'node') rss[j]!.push((await launch(c, true)).rssMiB);
 
     const ms = new Map(configs.map((c, j) => [c.label, median(launches[j]!.map((l) => l.ms))]));
-    const cpu = new Map(configs.map((c, j) => [c.label, median(launches[j]!.map((l) => l.cpuMs))]));
+    const cpu = new Map(configs.map((c, j) => [c.label, c.kind === 'node' ? median(Array.from({ length: RUNS }, () => bareCpuMs(c.node))) : median(launches[j]!.map((l) => l.cpuMs))]));
     const idle = new Map(configs.map((c, j) => [c.label, median(rss[j]!)]));
     const fmt = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '' : x.toFixed(1));
     const rows = configs.map((c) => ({
@@ -201,12 +207,24 @@ export default async function bootBench(): Promise<BenchSection> {
       target(`[${layout}] idle netrpc TS plugin RSS (MiB)`, idle.get(`netrpc plugin, ${layout}`), 50);
       target(`[${layout}] idle gRPC TS plugin RSS (MiB)`, idle.get(`gRPC plugin, ${layout}`), 50);
     }
+    if (typeof snapshot === 'string') {
+      target('[V8 startup snapshot] netrpc TS plugin launch → first call minus `node -e 0` (ms)', over('netrpc plugin, V8 startup snapshot', 'bare `node -e 0`'), 25);
+      target('[V8 startup snapshot] idle netrpc TS plugin RSS (MiB)', idle.get('netrpc plugin, V8 startup snapshot'), 50);
+    }
     const n22Label = configs.find((c) => c.node !== node)?.label.split(':')[0];
     if (n22Label) {
       target(`[${n22Label}, one CommonJS file + compile cache] netrpc TS plugin launch → first call minus \`node -e 0\` (ms)`, over(`${n22Label}: netrpc plugin, one CommonJS file + compile cache`, `${n22Label}: bare \`node -e 0\``), 25);
       target(`[${n22Label}, one CommonJS file + compile cache] gRPC TS plugin launch → first call minus a bare grpc-js server process (ms)`, over(`${n22Label}: gRPC plugin, one CommonJS file + compile cache`, `${n22Label}: bare grpc-js server, one CommonJS file`), 10);
     }
+    const cpuOver = (a: string, b: string) => `${a}: ${(cpu.get(a)! - cpu.get(b)!).toFixed(1)} ms`;
     const notes = [
+      `plugin CPU over its baseline (less noisy than wall time): ${[
+        cpuOver('netrpc plugin, package layout', 'bare `node -e 0`'),
+        cpuOver('netrpc plugin, one CommonJS file', 'bare `node -e 0`'),
+        ...(typeof snapshot === 'string' ? [cpuOver('netrpc plugin, V8 startup snapshot', 'bare `node -e 0`')] : []),
+        cpuOver('gRPC plugin, package layout', 'bare grpc-js server, package layout'),
+        cpuOver('gRPC plugin, one CommonJS file', 'bare grpc-js server, one CommonJS file'),
+      ].join('; ')} (the bare \`node -e 0\` CPU is its own getrusage at exit)`,
       `Node ${process.version}; medians of ${RUNS} launches taken in turns (RSS: ${RSS_RUNS}, after a first call and 1 s of rest); figures are noisy on a shared machine, compare rows of one run`,
       'one CommonJS file (examples/dist-cjs, tsup format cjs, every dependency inlined; the netrpc-only plugin leaves the gRPC packages out) is what examples/README.md recommends',
       typeof snapshot === 'string'
