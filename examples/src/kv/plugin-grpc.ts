@@ -1,5 +1,9 @@
 // The KV plugin served over gRPC: run it as `node examples/dist/kv/plugin-grpc.js` from a host.
-import { serve } from '@plugwire/plugin';
+import { serve } from '@plugwire/plugin/serve';
 import { handshake, kv, memoryKV } from './definition.js';
 
-await serve({ handshake, plugins: { kv: kv.implement(memoryKV()) } });
+// No top-level await: the same file also bundles to one CommonJS file (examples/tsup.config.ts).
+serve({ handshake, plugins: { kv: kv.implement(memoryKV()) } }).catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
