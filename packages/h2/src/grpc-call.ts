@@ -54,8 +54,15 @@ export function timeoutHeader(ms: number): string {
   return `${Math.min(99_999_999, Math.ceil(s / 3600))}H`;
 }
 
+/** Shared by every call whose headers or trailers carry no user metadata (most do not): nothing to allocate. */
+const NO_FIELDS = Object.freeze([]) as unknown as HeaderField[];
+
+function isUserField(f: HeaderField): boolean {
+  return f[0][0] !== ':' && !RESERVED.has(f[0]);
+}
+
 function userFields(fields: HeaderField[]): HeaderField[] {
-  return fields.filter(([n]) => n[0] !== ':' && !RESERVED.has(n));
+  return fields.some(isUserField) ? fields.filter(isUserField) : NO_FIELDS;
 }
 
 function percentDecode(s: string): string {
@@ -82,8 +89,8 @@ export class GrpcCall implements StreamHandler {
   private readonly maxReceive: number;
   private readonly autoRead: boolean;
   private readonly signal: AbortSignal | undefined;
-  // Message assembly
-  private header = Buffer.alloc(5);
+  // Message assembly (the prefix buffer only for a prefix split across frames, which is rare)
+  private header: Buffer | undefined;
   private headerHave = 0;
   private body: Buffer | undefined;
   private bodyHave = 0;
@@ -290,12 +297,13 @@ export class GrpcCall implements StreamHandler {
             continue;
           }
         }
-        data.copy(this.header, this.headerHave, pos, pos + n);
+        const header = (this.header ??= Buffer.allocUnsafe(5));
+        data.copy(header, this.headerHave, pos, pos + n);
         this.headerHave += n;
         pos += n;
         if (this.headerHave < 5) return;
-        const len = this.header.readUInt32BE(1);
-        this.checkPrefix(this.header[0]!, len);
+        const len = header.readUInt32BE(1);
+        this.checkPrefix(header[0]!, len);
         this.body = Buffer.allocUnsafe(len);
         this.bodyHave = 0;
       }
