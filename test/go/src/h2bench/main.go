@@ -45,11 +45,16 @@ func callsPerSec(kv exshared.KV, inflight, total int) float64 {
 
 func main() {
 	command := os.Args[1:]
+	// H2BENCH_PROTOCOL=netrpc measures the same calls over netrpc (bench/tails.bench.ts); gRPC by default.
+	protocol := plugin.ProtocolGRPC
+	if os.Getenv("H2BENCH_PROTOCOL") == "netrpc" {
+		protocol = plugin.ProtocolNetRPC
+	}
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  exshared.Handshake,
 		Plugins:          plugin.PluginSet{"kv": &exshared.KVPlugin{}},
 		Cmd:              exec.Command(command[0], command[1:]...),
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AllowedProtocols: []plugin.Protocol{protocol},
 		Logger:           hclog.New(&hclog.LoggerOptions{Output: ioutil.Discard, Level: hclog.Error}),
 	})
 	defer client.Kill()
