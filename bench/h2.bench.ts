@@ -5,7 +5,7 @@
 // and each figure is the median over rounds. Ratios are printed with the targets beside them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -36,14 +36,16 @@ async function launch(command: string, args: string[]): Promise<{ socket: string
   const lines = createInterface({ input: child.stdout! });
   const [line] = (await once(lines, 'line')) as [string];
   lines.on('line', () => {});
+  const socket = line.split('|')[3]!;
   return {
-    socket: line.split('|')[3]!,
+    socket,
     child,
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGKILL');
         await once(child, 'exit');
       }
+      rmSync(socket, { force: true }); // a killed Go plugin leaves its socket file behind
     },
   };
 }
