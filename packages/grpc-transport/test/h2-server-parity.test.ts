@@ -17,7 +17,7 @@ interface Msg {
 }
 
 const serialize = (value: Msg): Buffer => {
-  if (value.mode === 'unserializable') throw new Error('cannot serialize this');
+  if (value.seen === 'unserializable') throw new Error('cannot serialize this');
   return Buffer.from(JSON.stringify(value));
 };
 const deserialize = (bytes: Buffer): Msg => JSON.parse(bytes.toString()) as Msg;
@@ -74,7 +74,7 @@ function handlers(observed: Observed): grpc.UntypedServiceImplementation {
       case 'throw':
         throw new Error('handler threw');
       case 'unserializable':
-        callback(null, { mode: 'unserializable' });
+        callback(null, { seen: 'unserializable' });
         return;
       case 'deadline':
         observed.deadline = Number.isFinite(call.getDeadline() as number) || call.getDeadline() instanceof Date;
@@ -112,13 +112,16 @@ function handlers(observed: Observed): grpc.UntypedServiceImplementation {
     call.on('end', () => callback(null, { n: sum }));
   };
   const bidi: grpc.handleBidiStreamingCall<Msg, Msg> = (call) => {
+    let hanging = false;
     call.on('data', (m: Msg) => {
       if (m.mode === 'hang') {
+        hanging = true;
         call.on('cancelled', () => observed.cancelled.push('bidi'));
         observed.started++;
       } else call.write({ n: (m.n ?? 0) * 2 });
     });
-    call.on('end', () => call.end());
+    // A hanging call does not answer even when the client half-closes: only a cancel ends it.
+    call.on('end', () => hanging || call.end());
   };
   return { unary, serverStream, clientStream, bidi };
 }

@@ -166,13 +166,24 @@ export class WritableCall extends Writable implements grpc.ServerWritableStream<
   private failed = false;
   private meta: grpc.Metadata | undefined;
   private trailer: grpc.Metadata | undefined;
+  private status: GrpcServerStatus | undefined;
 
   constructor(
     private readonly core: GrpcServerCall,
     private readonly method: MethodInfo,
   ) {
     super({ objectMode: true });
-    this.on('error', (err: unknown) => core.end(errorStatus(err)));
+    this.on('error', (err: unknown) => this.failWith(err));
+  }
+
+  /** grpc-js: an 'error' ends the call with its status once the messages written before it are sent. */
+  private failWith(err: unknown): void {
+    if (this.destroyed || this.writableEnded) {
+      this.core.end(errorStatus(err));
+      return;
+    }
+    this.status = errorStatus(err);
+    this.end();
   }
 
   get metadata(): grpc.Metadata {
@@ -219,7 +230,7 @@ export class WritableCall extends Writable implements grpc.ServerWritableStream<
   }
   override _final(callback: (error?: Error | null) => void): void {
     callback();
-    this.core.end(this.trailer ? { code: grpc.status.OK, metadata: toFields(this.trailer) } : OK);
+    this.core.end(this.status ?? (this.trailer ? { code: grpc.status.OK, metadata: toFields(this.trailer) } : OK));
   }
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     // A call destroyed before it ended (destroy(err), or destroy() by the handler) is answered, not left open.
@@ -264,13 +275,24 @@ export class DuplexCall extends Duplex implements grpc.ServerDuplexStream<unknow
   private failed = false;
   private meta: grpc.Metadata | undefined;
   private trailer: grpc.Metadata | undefined;
+  private status: GrpcServerStatus | undefined;
 
   constructor(
     private readonly core: GrpcServerCall,
     private readonly method: MethodInfo,
   ) {
     super({ objectMode: true });
-    this.on('error', (err: unknown) => core.end(errorStatus(err)));
+    this.on('error', (err: unknown) => this.failWith(err));
+  }
+
+  /** grpc-js: an 'error' ends the call with its status once the messages written before it are sent. */
+  private failWith(err: unknown): void {
+    if (this.destroyed || this.writableEnded) {
+      this.core.end(errorStatus(err));
+      return;
+    }
+    this.status = errorStatus(err);
+    this.end();
   }
 
   /** Starts the call: the handler runs at once (as grpc-js's, on the request headers), then messages flow. */
@@ -325,7 +347,7 @@ export class DuplexCall extends Duplex implements grpc.ServerDuplexStream<unknow
   }
   override _final(callback: (error?: Error | null) => void): void {
     callback();
-    this.core.end(this.trailer ? { code: grpc.status.OK, metadata: toFields(this.trailer) } : OK);
+    this.core.end(this.status ?? (this.trailer ? { code: grpc.status.OK, metadata: toFields(this.trailer) } : OK));
   }
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.core.end(error ? errorStatus(error) : { code: grpc.status.CANCELLED, details: 'the server destroyed the call' });
