@@ -11,6 +11,7 @@ require (
 
 require (
 	exbench v0.0.0-00010101000000-000000000000 // indirect
+	h2client v0.0.0-00010101000000-000000000000 // indirect
 	exproto v0.0.0 // indirect
 	github.com/fatih/color v1.13.0 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
@@ -29,8 +30,12 @@ require (
 // GOPATH mode, where these go.mod files are ignored).
 replace (
 	exbench => ../go/src/exbench
+	h2client => ../go/src/h2fix/client
 	exproto => ../go/src/exproto
 	exshared => ../go/src/exshared
 )
 
-tool exbench
+tool (
+	exbench
+	h2client
+)
