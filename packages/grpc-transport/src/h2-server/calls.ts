@@ -79,7 +79,8 @@ const NO_AUTH: AuthContext = {};
  */
 export class UnaryCall extends EventEmitter implements grpc.ServerUnaryCall<unknown, unknown> {
   request: unknown = undefined;
-  cancelled = false;
+  private isCancelled = false;
+  private watching = false;
   private received = false;
   private failed = false;
   private meta: grpc.Metadata | undefined;
@@ -120,14 +121,52 @@ export class UnaryCall extends EventEmitter implements grpc.ServerUnaryCall<unkn
       return;
     }
     const core = this.core;
-    core.signal.addEventListener('abort', this, { once: true });
     const method = this.method;
     invoke(core, method, this, (err, value, trailer) => respond(core, method, err, value, trailer));
   }
 
+  /** True once the client cancelled, the deadline passed or the connection was lost (grpc-js's `cancelled`). */
+  get cancelled(): boolean {
+    this.watch();
+    return this.isCancelled;
+  }
+  set cancelled(value: boolean) {
+    this.isCancelled = value;
+  }
+
+  // Cancellation is watched only once something asks (reads `cancelled` or listens for 'cancelled'): a handler that
+  // never does costs no AbortSignal listener.
+  private watch(): void {
+    if (this.watching) return;
+    this.watching = true;
+    const signal = this.core.signal;
+    if (signal.aborted) this.isCancelled = true;
+    else signal.addEventListener('abort', this, { once: true });
+  }
+  override on(...args: Parameters<EventEmitter['on']>): this {
+    if (args[0] === 'cancelled') this.watch();
+    return super.on(...args);
+  }
+  override addListener(...args: Parameters<EventEmitter['addListener']>): this {
+    if (args[0] === 'cancelled') this.watch();
+    return super.addListener(...args);
+  }
+  override once(...args: Parameters<EventEmitter['once']>): this {
+    if (args[0] === 'cancelled') this.watch();
+    return super.once(...args);
+  }
+  override prependListener(...args: Parameters<EventEmitter['prependListener']>): this {
+    if (args[0] === 'cancelled') this.watch();
+    return super.prependListener(...args);
+  }
+  override prependOnceListener(...args: Parameters<EventEmitter['prependOnceListener']>): this {
+    if (args[0] === 'cancelled') this.watch();
+    return super.prependOnceListener(...args);
+  }
+
   /** @internal The call's signal aborted: the client cancelled, the deadline passed or the connection was lost. */
   handleEvent(): void {
-    this.cancelled = true;
+    this.isCancelled = true;
     this.emit('cancelled', 'cancelled');
   }
 
