@@ -134,11 +134,13 @@ function cancelOnStop(client: Record<string, unknown>, service: grpc.ServiceDefi
 
 /**
  * The h2 caller behind `channel` when it is an {@link H2Channel} (the host's default), so that a typed client can
- * call straight on it; `undefined` for a grpc-js channel.
+ * call straight on it; `undefined` for a grpc-js channel. Its failures are `PluginError`s, already mapped (the
+ * call's abort, `exited`/`closed` when the connection's stop signal or `exited` fired).
  * @param channel - the channel a client half received
+ * @param exited - a further signal whose firing means the plugin is gone @default the channel's own stop signal
  */
-export function callerOf(channel: grpc.ChannelInterface): GrpcCaller | undefined {
-  return channel instanceof H2Channel ? channel.caller() : undefined;
+export function callerOf(channel: grpc.ChannelInterface, exited?: AbortSignal): GrpcCaller | undefined {
+  return channel instanceof H2Channel ? channel.caller(exited) : undefined;
 }
 
 /**

@@ -5,12 +5,14 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { clientOptions, type TransportTls } from '@plugwire/net';
 import * as grpc from '@grpc/grpc-js';
-import { PluginError, waitForExit } from '@plugwire/core';
+import { PluginError, abortError, waitForExit } from '@plugwire/core';
 import {
   createCaller,
   createH2Client,
   startCall,
+  unaryCall,
   type CallOptions,
+  type FailureHook,
   type GrpcCall,
   type GrpcCaller,
   type H2ClientOptions,
@@ -57,6 +59,9 @@ function toMetadata(fields: HeaderField[]): grpc.Metadata {
 }
 
 let callNumber = 0;
+
+/** Options of a call that gave none: no receive limit, as go-plugin sets none. */
+const UNLIMITED: CallOptions = Object.freeze({ maxReceiveMessageLength: 0x7fffffff });
 
 /** One grpc-js call carried by an h2 call. */
 class H2JsCall implements GrpcJsCall {
@@ -215,44 +220,90 @@ export class H2Channel implements grpc.ChannelInterface {
   /**
    * The four call kinds straight on the h2 connection, without grpc-js's client layer: what the typed promise
    * client uses on this channel. Failures are `PluginError`s with the codes grpc-js calls on this channel get
-   * through `toPluginError` (`exited`/`closed` once the stop signal fired, `timeout`, `unimplemented`, ...).
+   * through `toPluginError` (`exited`/`closed` once the stop signal fired, `timeout`, `unimplemented`, ...); a call
+   * whose `signal` fired rejects with that signal's reason (`aborted`, or `timeout` for `AbortSignal.timeout`).
+   * Responses may be of any size (go-plugin sets no limit) unless `maxReceiveMessageLength` says otherwise.
+   * @param exited - a signal besides the channel's own stop signal whose firing turns `unavailable` failures into
+   *   its reason's code (`exited`, `closed`) @default the channel's stop signal only
    */
-  caller(): GrpcCaller {
-    this.direct ??= {
-      unary: <Req, Res>(m: MethodDefinition<Req, Res>, req: Req, o?: CallOptions) => {
-        return this.promised(o, (opts) => this.current().unary(m, req, opts));
-      },
-      clientStream: <Req, Res>(m: MethodDefinition<Req, Res>, reqs: AsyncIterable<Req> | Iterable<Req>, o?: CallOptions) => {
-        return this.promised(o, (opts) => this.current().clientStream(m, reqs, opts));
-      },
-      serverStream: <Req, Res>(m: MethodDefinition<Req, Res>, req: Req, o?: CallOptions) => this.stream(() => this.current().serverStream(m, req, o)),
-      bidiStream: <Req, Res>(m: MethodDefinition<Req, Res>, reqs: AsyncIterable<Req> | Iterable<Req>, o?: CallOptions) =>
-        this.stream(() => this.current().bidiStream(m, reqs, o)),
-    };
+  caller(exited?: AbortSignal): GrpcCaller {
+    if (exited !== undefined && exited !== this.stop) return this.makeCaller(exited);
+    this.direct ??= this.makeCaller(undefined);
     return this.direct;
   }
 
+  private makeCaller(exited: AbortSignal | undefined): GrpcCaller {
+    // Built once per caller, so that a call allocates no closures for its failure path.
+    const fail = (e: PluginError, o: CallOptions): PluginError | Promise<never> => this.fail(e, o, exited, undefined);
+    const failCallTimeout = (e: PluginError, o: CallOptions): PluginError | Promise<never> => this.fail(e, o, exited, this.callTimeout);
+    const unary = <Req, Res>(m: MethodDefinition<Req, Res>, req: Req, o: CallOptions = UNLIMITED): Promise<Res> => {
+      const ms = this.callTimeout;
+      const withDefault = ms !== undefined && o.deadline === undefined;
+      const opts = withDefault ? { ...o, deadline: Date.now() + ms } : o;
+      let conn: H2Connection;
+      try {
+        conn = this.liveConnection();
+      } catch (err) {
+        return this.settle(PluginError.from(err), opts, fail);
+      }
+      return unaryCall(conn, m, req, opts.maxReceiveMessageLength === undefined ? { ...opts, maxReceiveMessageLength: UNLIMITED.maxReceiveMessageLength } : opts, withDefault ? failCallTimeout : fail);
+    };
+    const streamOpts = (o: CallOptions | undefined): CallOptions => (o === undefined ? UNLIMITED : o.maxReceiveMessageLength === undefined ? { ...o, maxReceiveMessageLength: UNLIMITED.maxReceiveMessageLength } : o);
+    return {
+      unary,
+      clientStream: <Req, Res>(m: MethodDefinition<Req, Res>, reqs: AsyncIterable<Req> | Iterable<Req>, o?: CallOptions) => {
+        const given = streamOpts(o);
+        const ms = this.callTimeout;
+        const withDefault = ms !== undefined && given.deadline === undefined;
+        const opts = withDefault ? { ...given, deadline: Date.now() + ms } : given;
+        let p: Promise<Res>;
+        try {
+          p = this.current().clientStream(m, reqs, opts);
+        } catch (err) {
+          return this.settle(PluginError.from(err), opts, fail);
+        }
+        return p.catch((err: unknown) => this.settle(PluginError.from(err), opts, withDefault ? failCallTimeout : fail));
+      },
+      serverStream: <Req, Res>(m: MethodDefinition<Req, Res>, req: Req, o?: CallOptions) => {
+        const opts = streamOpts(o);
+        return this.stream(() => this.current().serverStream(m, req, opts), opts, fail);
+      },
+      bidiStream: <Req, Res>(m: MethodDefinition<Req, Res>, reqs: AsyncIterable<Req> | Iterable<Req>, o?: CallOptions) => {
+        const opts = streamOpts(o);
+        return this.stream(() => this.current().bidiStream(m, reqs, opts), opts, fail);
+      },
+    };
+  }
+
+  /** A failure as a rejected promise, through `fail`. */
+  private settle<T>(e: PluginError, o: CallOptions, fail: FailureHook): Promise<T> {
+    const out = fail(e, o);
+    return out instanceof Promise ? out : Promise.reject(out);
+  }
+
   /**
-   * Runs a call that answers with a promise, with the default deadline (`callTimeout`) when it has none. A call
-   * whose signal fires ends at once; the h2 connection paces its RST_STREAMs (`resetBurst`, `resetsPerSecond`).
+   * What a failed call rejects with: the caller's abort when its signal fired; the default deadline named when
+   * `callTimeout` (ms) ended it; else the loss of the connection reported as its stop reason ({@link lost}).
    */
-  private promised<T>(given: CallOptions | undefined, call: (o: CallOptions | undefined) => Promise<T>): Promise<T> {
-    const ms = this.callTimeout;
-    const o = ms === undefined || given?.deadline !== undefined ? given : { ...given, deadline: Date.now() + ms };
-    const run =
-      ms === undefined || o === given
-        ? call
-        : (opts: CallOptions | undefined) =>
-            call(opts).catch((err: unknown) => {
-              const e = PluginError.from(err);
-              if (e.code !== 'timeout' || e.grpcStatus !== 4) throw e;
-              throw new PluginError('timeout', `no answer within ${ms} ms (the default call deadline, callTimeout); the plugin may have stopped answering`, { cause: e, grpcStatus: 4 });
-            });
-    try {
-      return run(o).catch((err: unknown) => this.lost(err));
-    } catch (err) {
-      return Promise.reject(err);
+  private fail(e: PluginError, o: CallOptions, exited: AbortSignal | undefined, callTimeout: number | undefined): PluginError | Promise<never> {
+    if (o.signal?.aborted) return abortError(o.signal, 'gRPC call');
+    if (callTimeout !== undefined && e.code === 'timeout' && e.grpcStatus === 4) {
+      return new PluginError('timeout', `no answer within ${callTimeout} ms (the default call deadline, callTimeout); the plugin may have stopped answering`, { cause: e, grpcStatus: 4 });
     }
+    if (e.code !== 'unavailable') return e;
+    if (exited?.aborted) {
+      // Lost because the caller's own exit signal fired: say why it ended.
+      const reason = stopReason(exited);
+      return new PluginError(reason.code, e.message, { cause: e, ...(e.grpcStatus !== undefined && { grpcStatus: e.grpcStatus }) });
+    }
+    if (!this.stop || (!this.stop.aborted && !this.conn?.error)) return e;
+    return this.lost(e);
+  }
+
+  /** The live connection; throws the stop reason once the stop signal fired. */
+  private liveConnection(): H2Connection {
+    if (this.stop?.aborted) throw stopReason(this.stop);
+    return this.connection();
   }
 
   /** The caller of the live connection; throws the stop reason once the stop signal fired. */
@@ -270,30 +321,27 @@ export class H2Channel implements grpc.ChannelInterface {
    * A call lost with the connection: a killed plugin's socket closes just before the host sees it exit, so give the
    * stop signal a moment and then report its reason (`exited`) rather than `unavailable`.
    */
-  private async lost(err: unknown): Promise<never> {
-    const e = PluginError.from(err);
-    if (e.code !== 'unavailable' || !this.stop) throw e;
-    if (!this.stop.aborted && !this.conn?.error) throw e;
-    if (!(await waitForExit(this.stop))) throw e;
+  private async lost(e: PluginError): Promise<never> {
+    if (!this.stop || !(await waitForExit(this.stop))) throw e;
     const reason = stopReason(this.stop);
     throw new PluginError(reason.code, reason.message, { cause: e, ...(e.grpcStatus !== undefined && { grpcStatus: e.grpcStatus }) });
   }
 
-  /** A response stream whose failures go through {@link lost}; started on the first `next()`. */
-  private stream<Res>(start: () => AsyncIterable<Res>): AsyncIterable<Res> {
+  /** A response stream whose failures go through {@link fail}; started on the first `next()`. */
+  private stream<Res>(start: () => AsyncIterable<Res>, o: CallOptions, fail: FailureHook): AsyncIterable<Res> {
     return {
       [Symbol.asyncIterator]: (): AsyncIterator<Res> => {
         let it: AsyncIterator<Res> | undefined;
         try {
           it = start()[Symbol.asyncIterator]();
         } catch (err) {
-          const failed = Promise.reject(PluginError.from(err));
+          const failed = this.settle<IteratorResult<Res>>(PluginError.from(err), o, fail);
           failed.catch(() => {});
           return { next: () => failed, return: () => Promise.resolve({ value: undefined, done: true }) };
         }
         const inner = it;
         return {
-          next: () => inner.next().catch((err: unknown) => this.lost(err)),
+          next: () => inner.next().catch((err: unknown) => this.settle(PluginError.from(err), o, fail)),
           return: () => inner.return?.() ?? Promise.resolve({ value: undefined, done: true }),
         };
       },

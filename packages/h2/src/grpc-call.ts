@@ -54,8 +54,15 @@ export function timeoutHeader(ms: number): string {
   return `${Math.min(99_999_999, Math.ceil(s / 3600))}H`;
 }
 
+/** Shared by every call whose headers or trailers carry no user metadata (most do not): nothing to allocate. */
+const NO_FIELDS = Object.freeze([]) as unknown as HeaderField[];
+
+function isUserField(f: HeaderField): boolean {
+  return f[0][0] !== ':' && !RESERVED.has(f[0]);
+}
+
 function userFields(fields: HeaderField[]): HeaderField[] {
-  return fields.filter(([n]) => n[0] !== ':' && !RESERVED.has(n));
+  return fields.some(isUserField) ? fields.filter(isUserField) : NO_FIELDS;
 }
 
 function percentDecode(s: string): string {
@@ -78,12 +85,12 @@ export class GrpcCall implements StreamHandler {
   private gotHeaders = false;
   private timer: NodeJS.Timeout | undefined;
   private deadlineAt = Infinity;
-  private readonly onAbort?: () => void;
+  private watching = false;
   private readonly maxReceive: number;
   private readonly autoRead: boolean;
   private readonly signal: AbortSignal | undefined;
-  // Message assembly
-  private header = Buffer.alloc(5);
+  // Message assembly (the prefix buffer only for a prefix split across frames, which is rare)
+  private header: Buffer | undefined;
   private headerHave = 0;
   private body: Buffer | undefined;
   private bodyHave = 0;
@@ -136,9 +143,8 @@ export class GrpcCall implements StreamHandler {
       return;
     }
     if (this.signal) {
-      const signal = this.signal;
-      this.onAbort = () => this.cancel(Status.CANCELLED, 'cancelled by its AbortSignal', abortReason(signal));
-      signal.addEventListener('abort', this.onAbort, { once: true });
+      watchSignal(this.signal, this);
+      this.watching = true;
     }
   }
 
@@ -290,12 +296,13 @@ export class GrpcCall implements StreamHandler {
             continue;
           }
         }
-        data.copy(this.header, this.headerHave, pos, pos + n);
+        const header = (this.header ??= Buffer.allocUnsafe(5));
+        data.copy(header, this.headerHave, pos, pos + n);
         this.headerHave += n;
         pos += n;
         if (this.headerHave < 5) return;
-        const len = this.header.readUInt32BE(1);
-        this.checkPrefix(this.header[0]!, len);
+        const len = header.readUInt32BE(1);
+        this.checkPrefix(header[0]!, len);
         this.body = Buffer.allocUnsafe(len);
         this.bodyHave = 0;
       }
@@ -367,8 +374,46 @@ export class GrpcCall implements StreamHandler {
   private clear(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
+    if (this.watching) {
+      this.watching = false;
+      unwatchSignal(this.signal!, this);
+    }
   }
+}
+
+/**
+ * Calls in progress per AbortSignal, with the signal's one 'abort' listener: however many calls share a signal, it
+ * gets one listener (so a signal shared by more than 10 calls in flight does not make Node warn of a listener leak,
+ * and calls after the first cost a Set entry, not an EventTarget listener). The listener goes when the last call ends,
+ * so that a timeout signal, which Node keeps alive while it has listeners, is released with it.
+ */
+interface Watch {
+  readonly calls: Set<GrpcCall>;
+  readonly listener: () => void;
+}
+const signalWatchers = new WeakMap<AbortSignal, Watch>();
+
+function watchSignal(signal: AbortSignal, call: GrpcCall): void {
+  const watch = signalWatchers.get(signal);
+  if (watch) {
+    watch.calls.add(call);
+    return;
+  }
+  const calls = new Set<GrpcCall>([call]);
+  const listener = (): void => {
+    signalWatchers.delete(signal);
+    const reason = abortReason(signal);
+    for (const c of [...calls]) c.cancel(Status.CANCELLED, 'cancelled by its AbortSignal', reason);
+  };
+  signalWatchers.set(signal, { calls, listener });
+  signal.addEventListener('abort', listener, { once: true });
+}
+
+function unwatchSignal(signal: AbortSignal, call: GrpcCall): void {
+  const watch = signalWatchers.get(signal);
+  if (!watch || !watch.calls.delete(call) || watch.calls.size > 0) return;
+  signalWatchers.delete(signal);
+  signal.removeEventListener('abort', watch.listener);
 }
 
 function abortReason(signal: AbortSignal): PluginError {

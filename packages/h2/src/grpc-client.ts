@@ -4,7 +4,7 @@
 import { PluginError, type AbortOptions } from '@plugwire/core';
 import type { H2Connection } from './connection.js';
 import type { HeaderField } from './hpack/dynamic-table.js';
-import { startCall, type GrpcCall } from './grpc-call.js';
+import { startCall, type GrpcCall, type GrpcCallListener, type GrpcCallOptions } from './grpc-call.js';
 import { Status, statusError, type GrpcStatus } from './status.js';
 
 /** The parts of a grpc-js `MethodDefinition` a call needs. */
@@ -46,8 +46,8 @@ export interface GrpcCaller {
   bidiStream<Req, Res>(method: MethodDefinition<Req, Res>, requests: AsyncIterable<Req> | Iterable<Req>, options?: CallOptions): AsyncIterable<Res>;
 }
 
-function metadataFields(md: Readonly<Record<string, string | Buffer>> | undefined): HeaderField[] {
-  if (!md) return [];
+function metadataFields(md: Readonly<Record<string, string | Buffer>> | undefined): HeaderField[] | undefined {
+  if (!md) return undefined;
   const out: HeaderField[] = [];
   for (const [name, value] of Object.entries(md)) {
     const n = name.toLowerCase();
@@ -87,25 +87,97 @@ function encode<Req, Res>(method: MethodDefinition<Req, Res>, value: Req): Buffe
 /** Collects a call's single response: resolves on OK with exactly one message. */
 function single<Req, Res>(method: MethodDefinition<Req, Res>, start: (listener: Parameters<typeof startCall>[3]) => GrpcCall): Promise<Res> {
   return new Promise<Res>((resolve, reject) => {
-    let response: Buffer | undefined;
-    let count = 0;
-    start({
-      onMessage(m) {
-        response = m;
-        count++;
-      },
-      onStatus(status: GrpcStatus) {
-        if (status.code !== Status.OK) return reject(statusError(status));
-        if (count !== 1 || !response) {
-          return reject(new PluginError('protocol', `the plugin answered ${method.path} with ${count} messages instead of one`));
-        }
-        try {
-          resolve(decode(method, response));
-        } catch (err) {
-          reject(err);
-        }
-      },
-    });
+    start(new UnaryListener(method, resolve, reject));
+  });
+}
+
+/**
+ * Rewrites a failed call's error before its promise settles: returns the error to reject with, or a promise that
+ * settles the call later (one that rejects, e.g. after waiting for the plugin's exit).
+ */
+export type FailureHook = (error: PluginError, options: CallOptions) => PluginError | Promise<never>;
+
+/**
+ * The listener of a call with one response, as one object (no closures per call): resolves on OK with exactly one
+ * decoded message, else rejects with the status's error, through `fail` when given.
+ */
+class UnaryListener<Req, Res> implements GrpcCallListener {
+  private response: Buffer | undefined;
+  private count = 0;
+
+  constructor(
+    private readonly method: MethodDefinition<Req, Res>,
+    private readonly resolve: (value: Res | PromiseLike<Res>) => void,
+    private readonly reject: (reason: unknown) => void,
+    private readonly fail?: FailureHook,
+    private readonly options?: CallOptions,
+  ) {}
+
+  onMessage(m: Buffer): void {
+    this.response = m;
+    this.count++;
+  }
+
+  onStatus(status: GrpcStatus): void {
+    if (status.code !== Status.OK) return this.failWith(statusError(status));
+    if (this.count !== 1 || !this.response) {
+      return this.failWith(new PluginError('protocol', `the plugin answered ${this.method.path} with ${this.count} messages instead of one`));
+    }
+    let value: Res;
+    try {
+      value = decode(this.method, this.response);
+    } catch (err) {
+      return this.failWith(PluginError.from(err));
+    }
+    this.resolve(value);
+  }
+
+  failWith(error: PluginError): void {
+    if (!this.fail) return this.reject(error);
+    let out: PluginError | Promise<never>;
+    try {
+      out = this.fail(error, this.options ?? NO_OPTIONS);
+    } catch (err) {
+      return this.reject(err);
+    }
+    if (typeof (out as Partial<Promise<never>>).then === 'function') this.resolve(out as Promise<never>);
+    else this.reject(out);
+  }
+}
+
+const NO_OPTIONS: CallOptions = Object.freeze({});
+
+function callOptions(options: CallOptions, autoRead: boolean): GrpcCallOptions {
+  return {
+    metadata: metadataFields(options.metadata),
+    deadline: deadlineOf(options),
+    signal: options.signal,
+    maxReceiveMessageLength: options.maxReceiveMessageLength,
+    autoRead,
+  };
+}
+
+/**
+ * A unary call on `conn` with one promise per call: `fail` (when given) rewrites a failure before the promise
+ * settles, so that a layer above needs no `.catch` of its own. What {@link createCaller}'s `unary` runs.
+ * @param conn - the connection
+ * @param method - the method definition
+ * @param request - the request message
+ * @param options - signal, deadline, metadata, receive limit
+ * @param fail - rewrites a failure (also one thrown before the call started)
+ */
+export function unaryCall<Req, Res>(conn: H2Connection, method: MethodDefinition<Req, Res>, request: Req, options: CallOptions = NO_OPTIONS, fail?: FailureHook): Promise<Res> {
+  return new Promise<Res>((resolve, reject) => {
+    const listener = new UnaryListener(method, resolve, reject, fail, options);
+    let bytes: Buffer;
+    let opts: GrpcCallOptions;
+    try {
+      bytes = encode(method, request);
+      opts = callOptions(options, true);
+    } catch (err) {
+      return listener.failWith(PluginError.from(err, 'invalid_argument'));
+    }
+    startCall(conn, method.path, opts, listener).sendMessage(bytes, undefined, true);
   });
 }
 
@@ -176,31 +248,10 @@ async function pumpRequests<Req, Res>(method: MethodDefinition<Req, Res>, call: 
 /** A {@link GrpcCaller} on an h2 connection. */
 export function createCaller(conn: H2Connection): GrpcCaller {
   const begin = (method: { readonly path: string }, options: CallOptions, autoRead: boolean) => (listener: Parameters<typeof startCall>[3]) =>
-    startCall(
-      conn,
-      method.path,
-      {
-        metadata: metadataFields(options.metadata),
-        deadline: deadlineOf(options),
-        signal: options.signal,
-        maxReceiveMessageLength: options.maxReceiveMessageLength,
-        autoRead,
-      },
-      listener,
-    );
+    startCall(conn, method.path, callOptions(options, autoRead), listener);
   return {
-    unary(method, request, options = {}) {
-      let bytes: Buffer;
-      try {
-        bytes = encode(method, request);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-      return single(method, (l) => {
-        const call = begin(method, options, true)(l);
-        call.sendMessage(bytes, undefined, true);
-        return call;
-      });
+    unary(method, request, options) {
+      return unaryCall(conn, method, request, options);
     },
     serverStream(method, request, options = {}) {
       const bytes = encode(method, request);

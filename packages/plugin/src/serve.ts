@@ -241,3 +241,25 @@ export async function serve<P extends ImplementedPluginSet>(options: ServeOption
     process.exit(0);
   }
 }
+
+// As the `@plugwire/plugin/serve` entry, this file also gives what a plugin needs beside serve(), and nothing of the
+// host side: importing it loads neither Client nor @plugwire/process, so a plugin has less to load at start than from
+// the package root (bench/boot.bench.ts). The same functions as the root's; a host keeps importing the root.
+export { definePlugin } from './definition.js';
+export type {
+  ClientOf,
+  ImplementationFactory,
+  ImplementedPlugin,
+  ImplementedPluginSet,
+  PluginContext,
+  PluginDefinition,
+  PluginHalves,
+  PluginSet,
+} from './definition.js';
+export { createPluginLogger, LOG_LEVEL_ENV } from './plugin-logger.js';
+export type { PluginLoggerOptions } from './plugin-logger.js';
+export type { GrpcConnection, GrpcHalves } from './grpc/types.js';
+export type { NetRpcConnection, NetRpcHalves } from './netrpc/types.js';
+export type { ListenOptions, TlsSettings } from '@plugwire/net';
+export { PluginError, silentLogger } from '@plugwire/core';
+export type { AbortOptions, HandshakeConfig, Logger, LogLevel, PluginErrorCode, ProtocolName } from '@plugwire/core';

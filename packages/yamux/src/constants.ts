@@ -49,5 +49,8 @@ export type GoAwayCode = (typeof GoAwayCode)[keyof typeof GoAwayCode];
 /** Window every stream starts with, on both sides (yamux's `initialStreamWindow`). */
 export const INITIAL_STREAM_WINDOW = 256 * 1024;
 
+/** Default largest receive window a stream grows to (`maxStreamWindowSize`): 16 MiB. */
+export const DEFAULT_MAX_STREAM_WINDOW = 16 * 1024 * 1024;
+
 /** Largest stream id; yamux refuses to open streams past it. */
 export const MAX_STREAM_ID = 0xffffffff - 1;

@@ -1,7 +1,10 @@
 import { PluginError, silentLogger, type Logger } from '@plugwire/core';
-import { INITIAL_STREAM_WINDOW } from './constants.js';
+import { DEFAULT_MAX_STREAM_WINDOW, INITIAL_STREAM_WINDOW } from './constants.js';
 
-/** Settings of a yamux session; the defaults are go-plugin's (`yamux.DefaultConfig()`). */
+/**
+ * Settings of a yamux session; the defaults are go-plugin's (`yamux.DefaultConfig()`), except that the receive
+ * window grows (see `maxStreamWindowSize`).
+ */
 export interface YamuxOptions {
   /**
    * Streams opened by the peer that may wait for `accept()`; more are reset. Also caps this side's opened streams
@@ -25,8 +28,11 @@ export interface YamuxOptions {
    */
   connectionWriteTimeout?: number;
   /**
-   * Receive window of each stream in bytes; at least 262144 (yamux's initial window).
-   * @default 262144
+   * Largest receive window of a stream in bytes; at least 262144 (yamux's initial window). Every stream starts
+   * at 256 KiB, as in Go; while the application reads all that arrived, the window doubles at each window update
+   * up to this size (a Go sender honours any window it is given). This is also how much unread data one stream
+   * may buffer, and the largest data frame accepted. Set it to 262144 for Go's fixed window.
+   * @default 16777216
    */
   maxStreamWindowSize?: number;
   /**
@@ -64,7 +70,7 @@ function positive(name: string, value: number | undefined, fallback: number, min
  * @throws PluginError `invalid_argument` for a value out of range
  */
 export function validateYamuxOptions(options: YamuxOptions = {}): ResolvedYamuxOptions {
-  const maxStreamWindowSize = positive('maxStreamWindowSize', options.maxStreamWindowSize, INITIAL_STREAM_WINDOW, INITIAL_STREAM_WINDOW);
+  const maxStreamWindowSize = positive('maxStreamWindowSize', options.maxStreamWindowSize, DEFAULT_MAX_STREAM_WINDOW, INITIAL_STREAM_WINDOW);
   if (maxStreamWindowSize > 0xffffffff) {
     throw new PluginError('invalid_argument', 'yamux option maxStreamWindowSize must fit in 32 bits');
   }

@@ -54,6 +54,8 @@ export class StreamImpl extends Duplex implements YamuxStream {
   established: boolean;
   private sendWindow = INITIAL_STREAM_WINDOW;
   private recvWindow = INITIAL_STREAM_WINDOW;
+  /** The receive window this side grants now: starts at yamux's 256 KiB, grows while the reader keeps up. */
+  private windowSize = INITIAL_STREAM_WINDOW;
   private localClosed = false; // FIN sent (or nothing more may be sent)
   private remoteClosed = false; // FIN received (or nothing more will come)
   private wasReset = false;
@@ -117,9 +119,7 @@ export class StreamImpl extends Duplex implements YamuxStream {
       }
     } else if (length > 0) {
       if (this.remoteClosed) this.host.protocolError(`yamux: data on stream ${this.id} after its FIN`);
-      if (length > this.recvWindow) {
-        this.host.protocolError(`yamux: stream ${this.id} received ${length} bytes with only ${this.recvWindow} left in its window`);
-      }
+      this.checkData(length);
       this.recvWindow -= length;
       if (!this.endPushed && !this.destroyed) {
         for (const p of payload) this.inbox.push(p);
@@ -132,6 +132,13 @@ export class StreamImpl extends Duplex implements YamuxStream {
       this.remoteClosed = true;
       this.flushRead();
       if (this.localClosed) this.finishWire();
+    }
+  }
+
+  /** A Data frame of `length` bytes must fit the receive window left. */
+  checkData(length: number): void {
+    if (length > this.recvWindow) {
+      this.host.protocolError(`yamux: stream ${this.id} received ${length} bytes with only ${this.recvWindow} left in its window`);
     }
   }
 
@@ -153,13 +160,33 @@ export class StreamImpl extends Duplex implements YamuxStream {
     this.flushRead();
   }
 
-  /** Re-opens the receive window by what the application consumed, once that is at least half of it. */
+  /**
+   * Data taken from the Readable's buffer (`read()`, as `'readable'` handlers, async iterators and `resume()`
+   * without a `'data'` listener consume it) re-opens the window too: Node calls `_read` only when it wants more.
+   */
+  override read(size?: number): ReturnType<Duplex['read']> {
+    const chunk: unknown = super.read(size);
+    if (chunk !== null && this.inbox.length === 0) this.sendWindowUpdate(false);
+    return chunk;
+  }
+
+  /**
+   * Re-opens the receive window by what the application consumed, once that is at least half of it (as Go's yamux
+   * does). When the application has also read everything received, it keeps up with the peer and the window is what
+   * slows the transfer: the window then doubles, up to `maxStreamWindowSize`. A stream nobody reads stays at 256 KiB.
+   */
   private sendWindowUpdate(force: boolean): void {
     if (this.host.endError || this.wasReset) return;
     if (this.remoteClosed && !force) return;
-    const max = this.host.maxWindow;
-    const delta = max - this.inboxBytes - this.readableLength - this.recvWindow;
-    if (!force && delta < max / 2) return;
+    const buffered = this.inboxBytes + this.readableLength;
+    let size = this.windowSize;
+    let delta = size - buffered - this.recvWindow;
+    if (!force && delta < size / 2) return;
+    if (buffered === 0 && size < this.host.maxWindow && delta > 0) {
+      size = Math.min(this.host.maxWindow, size * 2);
+      this.windowSize = size;
+      delta = size - this.recvWindow;
+    }
     const d = Math.max(0, delta);
     this.recvWindow += d;
     this.host.sendFrame(FrameType.WindowUpdate, this.takeFlags(), this.id, d);

@@ -1,4 +1,5 @@
 // Interop with Go's hashicorp/yamux (Debian's golang-github-hashicorp-yamux-dev), TS as client and as server.
+import { createHash } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PluginError } from '@plugwire/core';
 import { goSkipReason } from '../../../test/support/go.js';
@@ -201,6 +202,44 @@ describe.skipIf(goSkipReason() !== undefined)('yamux interop with Go hashicorp/y
       expect(await peer.ctrl('release h')).toBe('ok');
       await writing;
       expect(await peer.ctrl('result h')).toBe(`eof ${2 * MiB} ${sha256(data)}`);
+    });
+
+    it('a Go writer uses the window this side grows while it reads, up to maxStreamWindowSize', async () => {
+      peer = await startGoPeer(goRole, { maxStreamWindowSize: MiB });
+      const accepted = peer.session.accept();
+      expect(await peer.ctrl(`open-slow-source g ${16 * MiB} 23`)).toBe('ok');
+      const s = await accepted;
+      const hash = createHash('sha256');
+      let delivered = 0;
+      let pausedOnce = false;
+      const ended = new Promise<void>((resolve) => s.once('end', resolve));
+      const paused = new Promise<void>((resolve) => {
+        s.on('data', (chunk: Buffer) => {
+          delivered += chunk.length;
+          hash.update(chunk);
+          if (delivered >= 4 * MiB && !pausedOnce) {
+            pausedOnce = true;
+            s.pause();
+            resolve();
+          }
+        });
+      });
+      await paused;
+      const held = delivered;
+      // Go stops once it has used the window granted so far: wait until its progress stands still.
+      let progress = -1;
+      for (let last = -2, i = 0; i < 200 && progress !== last; i++) {
+        last = progress;
+        await peer.session.ping();
+        await new Promise((r) => setTimeout(r, 10));
+        progress = Number(await peer.ctrl('progress g'));
+      }
+      expect(progress - held).toBeGreaterThan(256 * KiB); // past yamux's initial window: it grew, and Go honours it
+      expect(progress - held).toBeLessThanOrEqual(MiB); // never past maxStreamWindowSize
+      s.resume();
+      await ended;
+      expect(delivered).toBe(16 * MiB);
+      expect(hash.digest('hex')).toBe(sha256(pattern(16 * MiB, 23)));
     });
 
     it('a slow TS reader holds the Go writer to one window', async () => {

@@ -128,55 +128,40 @@ function wrap(raw: RawClient, name: string, def: grpc.MethodDefinition<unknown, 
   };
 }
 
-/** Rejects with the caller's abort (`aborted`, or `timeout` for `AbortSignal.timeout`) when its signal fired. */
-function failH2(err: unknown, signal: AbortSignal | undefined, exited: AbortSignal | undefined): PluginError {
-  if (signal?.aborted) return abortError(signal, 'gRPC call');
-  const e = PluginError.from(err);
-  if (!exited?.aborted || e.code !== 'unavailable') return e;
-  // Lost because the connection ended: say why it ended, as toPluginError does.
-  const reason: unknown = exited.reason;
-  return new PluginError(reason instanceof PluginError ? reason.code : 'exited', e.message, { cause: e, ...(e.grpcStatus !== undefined && { grpcStatus: e.grpcStatus }) });
-}
-
-async function* h2Responses(items: AsyncIterable<unknown>, signal: AbortSignal | undefined, exited: AbortSignal | undefined): AsyncGenerator<unknown> {
-  try {
-    yield* items;
-  } catch (err) {
-    throw failH2(err, signal, exited);
-  }
-}
+/** What a method of a direct client passes on: the caller's signal, nothing else (no object when there is none). */
+const callOptions = (signal: AbortSignal | undefined): { signal: AbortSignal } | undefined => (signal ? { signal } : undefined);
 
 /**
- * The same methods straight on plugwire's h2 caller (no grpc-js client layer): the caller ends calls with the
- * connection's stop reason, as `clientOn` does for grpc-js clients; responses are asked for one `next()` at a time.
+ * The same methods straight on plugwire's h2 caller (no grpc-js client layer). The caller maps every failure itself
+ * (the caller's abort, the connection's stop reason and `exited`), so a call is one promise with no `.catch` added
+ * here; responses are asked for one `next()` at a time.
  */
-function wrapH2(caller: GrpcCaller, def: grpc.MethodDefinition<unknown, unknown>, exited: AbortSignal | undefined): unknown {
-  const opts = (signal: AbortSignal | undefined) => (signal ? { signal, maxReceiveMessageLength: 0x7fffffff } : { maxReceiveMessageLength: 0x7fffffff });
+function wrapH2(caller: GrpcCaller, def: grpc.MethodDefinition<unknown, unknown>): unknown {
   if (!def.requestStream && !def.responseStream) {
-    return (request: unknown, options: AbortOptions = {}): Promise<unknown> => {
-      const { signal } = options;
+    return (request: unknown, options?: AbortOptions): Promise<unknown> => {
+      const signal = options?.signal;
       if (signal?.aborted) return Promise.reject(abortError(signal, 'gRPC call'));
-      return caller.unary(def, request, opts(signal)).catch((err: unknown) => Promise.reject(failH2(err, signal, exited)));
+      return caller.unary(def, request, callOptions(signal));
     };
   }
   if (!def.requestStream) {
-    return (request: unknown, options: AbortOptions = {}): AsyncIterable<unknown> => {
-      const { signal } = options;
+    return (request: unknown, options?: AbortOptions): AsyncIterable<unknown> => {
+      const signal = options?.signal;
       if (signal?.aborted) throw abortError(signal, 'gRPC call');
-      return h2Responses(caller.serverStream(def, request, opts(signal)), signal, exited);
+      return caller.serverStream(def, request, callOptions(signal));
     };
   }
   if (!def.responseStream) {
-    return (requests: MessageSource<unknown>, options: AbortOptions = {}): Promise<unknown> => {
-      const { signal } = options;
+    return (requests: MessageSource<unknown>, options?: AbortOptions): Promise<unknown> => {
+      const signal = options?.signal;
       if (signal?.aborted) return Promise.reject(abortError(signal, 'gRPC call'));
-      return caller.clientStream(def, requests, opts(signal)).catch((err: unknown) => Promise.reject(failH2(err, signal, exited)));
+      return caller.clientStream(def, requests, callOptions(signal));
     };
   }
-  return (requests: MessageSource<unknown>, options: AbortOptions = {}): AsyncIterable<unknown> => {
-    const { signal } = options;
+  return (requests: MessageSource<unknown>, options?: AbortOptions): AsyncIterable<unknown> => {
+    const signal = options?.signal;
     if (signal?.aborted) throw abortError(signal, 'gRPC call');
-    return h2Responses(caller.bidiStream(def, requests, opts(signal)), signal, exited);
+    return caller.bidiStream(def, requests, callOptions(signal));
   };
 }
 
@@ -193,10 +178,10 @@ function wrapH2(caller: GrpcCaller, def: grpc.MethodDefinition<unknown, unknown>
 export function client<S extends object>(service: S & ServiceLike<S>, channel: grpc.ChannelInterface, options: ClientOptions = {}): PromiseClient<ServiceOf<S>> {
   const def = definitionOf(service);
   // plugwire's own h2 channel: call straight through its caller (about 1.5× the calls/s of grpc-js's client layer).
-  const caller = callerOf(channel);
+  const caller = callerOf(channel, options.signal);
   if (caller) {
     const direct: Record<string, unknown> = {};
-    for (const [name, methodDef] of Object.entries(def)) direct[name] = wrapH2(caller, methodDef, options.signal);
+    for (const [name, methodDef] of Object.entries(def)) direct[name] = wrapH2(caller, methodDef);
     return Object.freeze(direct) as PromiseClient<ServiceOf<S>>;
   }
   const Ctor = grpc.makeGenericClientConstructor(def, 'plugwire');
