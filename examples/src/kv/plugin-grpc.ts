@@ -1,6 +1,5 @@
 // The KV plugin served over gRPC: run it as `node examples/dist/kv/plugin-grpc.js` from a host.
-import { serve } from '@plugwire/plugin/serve';
-import type { GrpcServerKind } from '@plugwire/plugin';
+import { serve, type GrpcServerKind } from '@plugwire/plugin/serve';
 import { handshake, kv, memoryKV } from './definition.js';
 
 // The tests run the example on both gRPC servers: PLUGWIRE_EXAMPLE_GRPC_SERVER=grpc-js picks grpc-js's; unset,

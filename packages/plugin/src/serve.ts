@@ -261,5 +261,6 @@ export type { PluginLoggerOptions } from './plugin-logger.js';
 export type { GrpcConnection, GrpcHalves } from './grpc/types.js';
 export type { NetRpcConnection, NetRpcHalves } from './netrpc/types.js';
 export type { ListenOptions, TlsSettings } from '@plugwire/net';
+export type { GrpcServerKind, GrpcServiceRegistrar } from '@plugwire/grpc-transport';
 export { PluginError, silentLogger } from '@plugwire/core';
 export type { AbortOptions, HandshakeConfig, Logger, LogLevel, PluginErrorCode, ProtocolName } from '@plugwire/core';
