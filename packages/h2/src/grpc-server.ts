@@ -123,6 +123,8 @@ function userMetadata(fields: readonly HeaderField[], reserved: Set<string>): He
   return out;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 function onDeadline(call: ServerCall): void {
   call.expire();
 }
@@ -143,10 +145,12 @@ class ServerCall implements GrpcServerCall, StreamHandler {
   private timer: NodeJS.Timeout | undefined;
   private queue: Buffer[] = [];
   private deferred = 0;
-  // Message assembly
+  // Message assembly: the body of a message split across frames grows with the bytes received (never allocated at
+  // the size its prefix claims, so 5 bytes cannot make the server allocate megabytes).
   private header: Buffer | undefined;
   private headerHave = 0;
   private body: Buffer | undefined;
+  private bodyNeed = 0;
   private bodyHave = 0;
 
   constructor(
@@ -384,15 +388,22 @@ class ServerCall implements GrpcServerCall, StreamHandler {
         if (this.headerHave < 5) return;
         const len = this.header.readUInt32BE(1);
         this.checkPrefix(this.header[0]!, len);
-        this.body = Buffer.allocUnsafe(len);
+        this.body = EMPTY;
+        this.bodyNeed = len;
         this.bodyHave = 0;
       }
-      const n = Math.min(this.body.length - this.bodyHave, data.length - pos);
+      const n = Math.min(this.bodyNeed - this.bodyHave, data.length - pos);
+      if (this.bodyHave + n > this.body.length) {
+        // Grow geometrically: amortised copies, and at most twice the bytes received (plus 16 KiB).
+        const grown = Buffer.allocUnsafe(Math.min(this.bodyNeed, Math.max(this.body.length * 2, this.bodyHave + n, 16384)));
+        this.body.copy(grown, 0, 0, this.bodyHave);
+        this.body = grown;
+      }
       data.copy(this.body, this.bodyHave, pos, pos + n);
       this.bodyHave += n;
       pos += n;
-      if (this.bodyHave === this.body.length) {
-        this.queue.push(this.body);
+      if (this.bodyHave === this.bodyNeed) {
+        this.queue.push(this.body.length === this.bodyNeed ? this.body : this.body.subarray(0, this.bodyNeed));
         this.body = undefined;
         this.headerHave = 0;
       }

@@ -194,6 +194,22 @@ describe('h2 gRPC server against a hostile client', () => {
     }
   });
 
+  it('does not allocate what a message prefix claims before the bytes arrive', async () => {
+    const c = await open();
+    const before = process.memoryUsage().arrayBuffers;
+    // 500 streams, each a 5-byte prefix announcing a 4 MiB message and one byte of it: 2 GB if allocated up front.
+    const prefix = Buffer.from([0, 0, 0x3f, 0xff, 0xff, 0x41]);
+    for (let id = 1; id < 1000; id += 2) {
+      c.request(id, '/t.T/Hang');
+      c.send(FrameType.DATA, 0, id, prefix);
+    }
+    while (calls.length < 500) await new Promise((r) => setImmediate(r));
+    c.request(1001, '/t.T/Echo');
+    c.message(1001, Buffer.from('ok'));
+    expect(field(await trailers(c, 1001), 'grpc-status')).toBe('0');
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(100 << 20);
+  });
+
   it('resets the stream whose client overruns its receive window, and ends the connection on the connection window', async () => {
     const c = await open({ streamWindow: 65535, connectionWindow: 65535 * 4 });
     c.request(1, '/t.T/Hang');
