@@ -12,7 +12,7 @@ import { client as grpcClient } from '@plugwire/plugin/grpc';
 import { KVService } from '../examples/src/gen/kv/kv.js';
 import { handshake, kv as kvPlugin, type KV } from '../examples/src/kv/definition.js';
 import { buildGo, goAvailable } from '../test/support/go.js';
-import type { BenchSection } from './types.js';
+import type { BenchRatio, BenchSection } from './types.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** The built TS kv plugin for `proto`. */
@@ -137,6 +137,7 @@ async function grpcSection(goPlugin: string | undefined): Promise<BenchSection> 
   const bare = await measure(bareGrpc, bareLaunch!);
   const tsts = await measure(tsHost, tstsLaunch!);
   const rows = [row('bare grpc-js (baseline)', bare), row('plugwire TS host ↔ TS plugin', tsts)];
+  const ratios: BenchRatio[] = [];
   const notes = [
     `TS↔TS vs bare grpc-js: p50 ${pct(tsts.p50us, bare.p50us)}, calls/s ${pct(tsts.callsPerSec, bare.callsPerSec)} (target: within 5 %)`,
     `TS plugin launch → first call minus bare Node grpc-js process: ${(tsts.launchMs - bare.launchMs).toFixed(1)} ms (target: at most 30 ms)`,
@@ -148,8 +149,9 @@ async function grpcSection(goPlugin: string | undefined): Promise<BenchSection> 
     const gogo = await goHost('grpc', [goPlugin, 'kv', 'grpc']);
     rows.push(row('plugwire TS host → Go plugin', tsgo), row('go-plugin Go host → TS plugin', gots), row('go-plugin Go host ↔ Go plugin', gogo));
     notes.push(`TS host → Go plugin launch vs Go host: ${(tsgo.launchMs / gogo.launchMs).toFixed(2)} × (target: at most 1.5 ×)`);
+    ratios.push(putRatio('gRPC TS host (h2) → Go plugin', tsgo, gogo), ...p99Ratios('gRPC', tsts, tsgo, gots, gogo));
   }
-  return { title: 'gRPC: kv plugin, host and plugin in separate processes', rows, notes };
+  return { title: 'gRPC: kv plugin, host and plugin in separate processes', rows, notes, ratios };
 }
 
 async function netrpcSection(goPlugin: string | undefined): Promise<BenchSection> {
@@ -157,6 +159,7 @@ async function netrpcSection(goPlugin: string | undefined): Promise<BenchSection
   const tsts = await measure(tsHost, (await launches([tsHost]))[0]!);
   const rows = [row('plugwire TS host ↔ TS plugin', tsts)];
   const notes: string[] = [];
+  const ratios: BenchRatio[] = [];
   if (goPlugin) {
     const toGo = plugwireHost('netrpc', goPlugin, ['kv', 'netrpc']);
     const tsgo = await measure(toGo, (await launches([toGo]))[0]!);
@@ -164,9 +167,30 @@ async function netrpcSection(goPlugin: string | undefined): Promise<BenchSection
     const gogo = await goHost('netrpc', [goPlugin, 'kv', 'netrpc']);
     rows.push(row('plugwire TS host → Go plugin', tsgo), row('go-plugin Go host → TS plugin', gots), row('go-plugin Go host ↔ Go plugin', gogo));
     notes.push(`TS↔TS vs Go↔Go calls/s: ${pct(tsts.callsPerSec, gogo.callsPerSec)} (target: TS↔TS faster)`);
+    ratios.push(
+      { name: 'netrpc TS host ↔ TS plugin calls/s (16 in flight) ÷ Go↔Go', value: tsts.callsPerSec / gogo.callsPerSec, target: 1, better: 'higher' },
+      putRatio('netrpc TS host → Go plugin', tsgo, gogo),
+      putRatio('netrpc Go host → TS plugin', gots, gogo),
+      putRatio('netrpc TS host ↔ TS plugin', tsts, gogo),
+      ...p99Ratios('netrpc', tsts, tsgo, gots, gogo),
+    );
   }
-  return { title: 'netrpc: kv plugin (Put takes map[string]interface{}), host and plugin in separate processes', rows, notes };
+  return { title: 'netrpc: kv plugin (Put takes map[string]interface{}), host and plugin in separate processes', rows, notes, ratios };
 }
+
+/** Issue 12: the p99 of every configuration with a TS side at most 2 × Go↔Go's. */
+function p99Ratios(proto: string, tsts: Figures, tsgo: Figures, gots: Figures, gogo: Figures): BenchRatio[] {
+  const r = (name: string, f: Figures): BenchRatio => ({ name: `${proto} ${name} ÷ Go↔Go p99`, value: f.p99us / gogo.p99us, target: 2, better: 'lower' });
+  return [r('TS host ↔ TS plugin', tsts), r('TS host → Go plugin', tsgo), r('Go host → TS plugin', gots)];
+}
+
+/** 64 × 1 MiB Put throughput of a configuration ÷ Go↔Go's (Go↔Go's time ÷ its time): at least 1. */
+const putRatio = (name: string, f: Figures, gogo: Figures): BenchRatio => ({
+  name: `${name} 64×1 MiB Put throughput ÷ Go↔Go`,
+  value: gogo.put64MiBms / f.put64MiBms,
+  target: 1,
+  better: 'higher',
+});
 
 const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${((a / b - 1) * 100).toFixed(1)} %`;
 

@@ -9,7 +9,8 @@ import { serverHandlers, startOwnServer, type OwnServer } from './server-service
 import { TestService } from './test-service.js';
 
 const Client = grpc.makeGenericClientConstructor(TestService as unknown as grpc.ServiceDefinition, 'Test');
-type AnyClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+type Fn = (...args: unknown[]) => unknown;
+type AnyClient = grpc.Client & { unary: Fn; serverStream: Fn; clientStream: Fn; bidi: Fn };
 
 describe('grpc-js client against the h2 gRPC server', () => {
   let own: OwnServer;
@@ -138,6 +139,8 @@ describe('grpc-js client against the h2 gRPC server', () => {
     await aborted;
     expect(seen[0]!.signal.reason).toMatchObject({ code: 'aborted' });
     expect(seen[0]!.metadata.find(([n]) => n === 'user-agent')?.[1]).toContain('grpc-node-js');
+    expect(seen[0]!.authority).toBeTypeOf('string');
+    expect(seen[0]!.peer).toMatch(/^unix:/);
     expect(seen[0]!.metadata.some(([n]) => n === 'content-type' || n === 'te' || n.startsWith(':'))).toBe(false);
   });
 
