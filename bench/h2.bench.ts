@@ -25,14 +25,14 @@ const SEQ = 3000;
 const TOTAL = 32000;
 const PLUGIN_ENV = { BASIC_PLUGIN: 'hello', PLUGIN_PROTOCOL_VERSIONS: '1', PLUGIN_MIN_PORT: '10000', PLUGIN_MAX_PORT: '25000' };
 
-interface Figures { p50us: number; p99us: number; cps16: number; cps64: number }
+interface Figures { p50us: number; p99us: number; p999us: number; cps16: number; cps64: number }
 type Get = () => Promise<unknown>;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 /** Launches a plugin and reads its unix socket from the handshake line. */
-async function launch(command: string, args: string[]): Promise<{ socket: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(command, args, { env: { ...process.env, ...PLUGIN_ENV }, stdio: ['ignore', 'pipe', 'ignore'] });
+async function launch(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ socket: string; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(command, args, { env: { ...process.env, ...PLUGIN_ENV, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
   const lines = createInterface({ input: child.stdout! });
   const [line] = (await once(lines, 'line')) as [string];
   lines.on('line', () => {});
@@ -68,7 +68,7 @@ async function measure(get: Get): Promise<Figures> {
   };
   const cps16 = await cps(16);
   const cps64 = await cps(64);
-  return { p50us: lat[SEQ / 2]!, p99us: lat[Math.floor(SEQ * 0.99)]!, cps16, cps64 };
+  return { p50us: lat[SEQ / 2]!, p99us: lat[Math.floor(SEQ * 0.99)]!, p999us: lat[Math.floor(SEQ * 0.999)]!, cps16, cps64 };
 }
 
 /** A TS host configuration: connects to a socket, returns a Get and a close. */
@@ -122,9 +122,9 @@ async function dispensedHost(command: string, args: string[], grpcTransport: 'h2
   }
 }
 
-async function goHost(pluginCmd: string[]): Promise<Figures> {
+async function goHost(pluginCmd: string[], env: NodeJS.ProcessEnv = {}): Promise<Figures> {
   const bin = await buildGo('h2bench');
-  const child = spawn(bin, pluginCmd, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(bin, pluginCmd, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await once(child, 'exit');
@@ -135,6 +135,7 @@ function medianFigures(list: Figures[]): Figures {
   return {
     p50us: median(list.map((f) => f.p50us)),
     p99us: median(list.map((f) => f.p99us)),
+    p999us: median(list.map((f) => f.p999us)),
     cps16: median(list.map((f) => f.cps16)),
     cps64: median(list.map((f) => f.cps64)),
   };
@@ -145,6 +146,7 @@ function row(name: string, f: Figures): Record<string, string | number> {
     configuration: name,
     'p50 µs': f.p50us.toFixed(0),
     'p99 µs': f.p99us.toFixed(0),
+    'p999 µs': f.p999us.toFixed(0),
     'calls/s (16)': Math.round(f.cps16),
     'calls/s (64)': Math.round(f.cps64),
   };
@@ -155,14 +157,18 @@ const ratio = (name: string, value: number, target: number, better: 'higher' | '
 async function callsSection(goPlugin: string | undefined): Promise<BenchSection> {
   const node = process.execPath;
   const goKv = () => launch(goPlugin!, ['kv', 'grpc']);
-  const tsKv = () => launch(node, [tsPlugin('grpc')]);
+  // The example plugin serves on plugwire's h2 server by default; grpc-js's server is the baseline.
+  const server = (kind: 'h2' | 'grpc-js') => ({ PLUGWIRE_EXAMPLE_GRPC_SERVER: kind });
+  const tsKv = () => launch(node, [tsPlugin('grpc')], server('h2'));
+  const tsKvGrpcJs = () => launch(node, [tsPlugin('grpc')], server('grpc-js'));
   const bare = async () => {
     const child = spawn(node, [bareServer], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [path] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
     return { socket: path, stop: async () => void (child.kill('SIGKILL'), await once(child, 'exit')) };
   };
   const configs: [string, () => Promise<Figures>][] = [
-    ['TS host (h2 caller) ↔ TS plugin', () => tsHost(h2Caller, tsKv)],
+    ['TS host (h2 caller) ↔ TS plugin (h2 server)', () => tsHost(h2Caller, tsKv)],
+    ['TS host (h2 caller) ↔ TS plugin (grpc-js server)', () => tsHost(h2Caller, tsKvGrpcJs)],
     ['bare grpc-js client ↔ bare grpc-js server', () => tsHost(grpcJs, bare)],
   ];
   if (goPlugin) {
@@ -173,7 +179,8 @@ async function callsSection(goPlugin: string | undefined): Promise<BenchSection>
       ['TS host (typed client, dispense, on grpc-js) → Go plugin', () => dispensedHost(goPlugin, ['kv', 'grpc'], 'grpc-js')],
       ['TS host (grpc-js) → Go plugin', () => tsHost(grpcJs, goKv)],
       ['Go host → Go plugin', () => goHost([goPlugin, 'kv', 'grpc'])],
-      ['Go host → TS plugin (grpc-js server)', () => goHost([node, tsPlugin('grpc')])],
+      ['Go host → TS plugin (h2 server)', () => goHost([node, tsPlugin('grpc')], server('h2'))],
+      ['Go host → TS plugin (grpc-js server)', () => goHost([node, tsPlugin('grpc')], server('grpc-js'))],
     );
   }
   const results = new Map<string, Figures[]>(configs.map(([n]) => [n, []]));
@@ -181,15 +188,16 @@ async function callsSection(goPlugin: string | undefined): Promise<BenchSection>
   const f = new Map([...results].map(([n, list]) => [n, medianFigures(list)]));
   const rows = [...f].map(([n, fig]) => row(n, fig));
   const ratios: BenchRatio[] = [];
-  const tsts = f.get('TS host (h2 caller) ↔ TS plugin')!;
+  const tsts = f.get('TS host (h2 caller) ↔ TS plugin (h2 server)')!;
   const bareF = f.get('bare grpc-js client ↔ bare grpc-js server')!;
-  ratios.push(ratio('TS↔TS (h2 host, grpc-js server) ÷ bare grpc-js calls/s (16)', tsts.cps16 / bareF.cps16, 5, 'higher'));
+  ratios.push(ratio('TS↔TS (h2 host, h2 server) ÷ bare grpc-js calls/s (16)', tsts.cps16 / bareF.cps16, 5, 'higher'));
   if (goPlugin) {
     const tsgo = f.get('TS host (h2 caller) → Go plugin')!;
     const viaJs = f.get('TS host (grpc-js client on h2) → Go plugin')!;
     const gogo = f.get('Go host → Go plugin')!;
-    const gots = f.get('Go host → TS plugin (grpc-js server)')!;
+    const gots = f.get('Go host → TS plugin (h2 server)')!;
     const typed = f.get('TS host (typed client, dispense, on h2) → Go plugin')!;
+    const typedJs = f.get('TS host (typed client, dispense, on grpc-js) → Go plugin')!;
     ratios.push(
       ratio('TS host (h2) → Go plugin ÷ Go host calls/s, 16 in flight', tsgo.cps16 / gogo.cps16, 1, 'higher'),
       ratio('TS host (h2) → Go plugin ÷ Go host calls/s, 64 in flight', tsgo.cps64 / gogo.cps64, 1, 'higher'),
@@ -200,11 +208,17 @@ async function callsSection(goPlugin: string | undefined): Promise<BenchSection>
       ratio('typed client (dispense) on h2 → Go plugin ÷ Go host calls/s, 16 in flight', typed.cps16 / gogo.cps16, 1, 'higher'),
       ratio('typed client (dispense) on h2 → Go plugin ÷ Go host calls/s, 64 in flight', typed.cps64 / gogo.cps64, 1, 'higher'),
       ratio('typed client (dispense) on h2 → Go plugin ÷ Go host p50', typed.p50us / gogo.p50us, 1, 'lower'),
-      ratio('Go host → TS plugin ÷ Go↔Go calls/s, 16 in flight', gots.cps16 / gogo.cps16, 0.8, 'higher'),
-      ratio('Go host → TS plugin ÷ Go↔Go p99', gots.p99us / gogo.p99us, 2, 'lower'),
+      ratio('typed client (dispense) on h2 → Go plugin ÷ Go host p99', typed.p99us / gogo.p99us, 2, 'lower'),
+      ratio('typed client (dispense) on grpc-js → Go plugin ÷ Go host p99', typedJs.p99us / gogo.p99us, 2, 'lower'),
+      ratio('TS↔TS (h2 host, h2 server) ÷ Go↔Go p99', tsts.p99us / gogo.p99us, 2, 'lower'),
+      ratio('Go host → TS plugin (h2 server) ÷ Go↔Go calls/s, 16 in flight', gots.cps16 / gogo.cps16, 0.8, 'higher'),
+      ratio('Go host → TS plugin (h2 server) ÷ Go↔Go p99', gots.p99us / gogo.p99us, 2, 'lower'),
     );
   }
-  const notes = [`median of ${ROUNDS} interleaved rounds; ${SEQ} sequential Gets for p50/p99, ${TOTAL} Gets per calls/s figure`];
+  const notes = [
+    `median of ${ROUNDS} interleaved rounds; ${SEQ} sequential Gets for p50/p99/p999, ${TOTAL} Gets per calls/s figure`,
+    'p99 on a shared machine is mostly time the host waited for a CPU, not GC: see the tails section (tails.bench.ts)',
+  ];
   if (!goPlugin) notes.push('Go rows skipped: Go toolchain not installed');
   return { title: 'gRPC calls: 16-byte kv Get, lean h2 client vs grpc-js vs go-plugin (v1.0.1)', rows, notes, ratios };
 }

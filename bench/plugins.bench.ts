@@ -149,7 +149,7 @@ async function grpcSection(goPlugin: string | undefined): Promise<BenchSection> 
     const gogo = await goHost('grpc', [goPlugin, 'kv', 'grpc']);
     rows.push(row('plugwire TS host → Go plugin', tsgo), row('go-plugin Go host → TS plugin', gots), row('go-plugin Go host ↔ Go plugin', gogo));
     notes.push(`TS host → Go plugin launch vs Go host: ${(tsgo.launchMs / gogo.launchMs).toFixed(2)} × (target: at most 1.5 ×)`);
-    ratios.push(putRatio('gRPC TS host (h2) → Go plugin', tsgo, gogo));
+    ratios.push(putRatio('gRPC TS host (h2) → Go plugin', tsgo, gogo), ...p99Ratios('gRPC', tsts, tsgo, gots, gogo));
   }
   return { title: 'gRPC: kv plugin, host and plugin in separate processes', rows, notes, ratios };
 }
@@ -172,9 +172,16 @@ async function netrpcSection(goPlugin: string | undefined): Promise<BenchSection
       putRatio('netrpc TS host → Go plugin', tsgo, gogo),
       putRatio('netrpc Go host → TS plugin', gots, gogo),
       putRatio('netrpc TS host ↔ TS plugin', tsts, gogo),
+      ...p99Ratios('netrpc', tsts, tsgo, gots, gogo),
     );
   }
   return { title: 'netrpc: kv plugin (Put takes map[string]interface{}), host and plugin in separate processes', rows, notes, ratios };
+}
+
+/** Issue 12: the p99 of every configuration with a TS side at most 2 × Go↔Go's. */
+function p99Ratios(proto: string, tsts: Figures, tsgo: Figures, gots: Figures, gogo: Figures): BenchRatio[] {
+  const r = (name: string, f: Figures): BenchRatio => ({ name: `${proto} ${name} ÷ Go↔Go p99`, value: f.p99us / gogo.p99us, target: 2, better: 'lower' });
+  return [r('TS host ↔ TS plugin', tsts), r('TS host → Go plugin', tsgo), r('Go host → TS plugin', gots)];
 }
 
 /** 64 × 1 MiB Put throughput of a configuration ÷ Go↔Go's (Go↔Go's time ÷ its time): at least 1. */

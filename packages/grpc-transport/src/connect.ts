@@ -73,7 +73,10 @@ export async function connectGrpc(options: ConnectGrpcOptions): Promise<ClientPr
     if (options.multiplex) {
       const address = parseAddress(options.address);
       const socket = await dial(address, options.signal ? { signal: options.signal } : {});
-      if (address.network === 'tcp') socket.setKeepAlive(true);
+      if (address.network === 'tcp') {
+        socket.setKeepAlive(true);
+        socket.setNoDelay(true); // as Go sets on every TCP connection: no Nagle delay under the yamux frames
+      }
       logger.debug({ address: options.address.address }, 'client muxer connected');
       mux = createStreamMux(createSession(socket, 'client', { logger }), undefined, logger);
       const m = mux;

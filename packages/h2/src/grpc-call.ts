@@ -85,7 +85,7 @@ export class GrpcCall implements StreamHandler {
   private gotHeaders = false;
   private timer: NodeJS.Timeout | undefined;
   private deadlineAt = Infinity;
-  private readonly onAbort?: () => void;
+  private watching = false;
   private readonly maxReceive: number;
   private readonly autoRead: boolean;
   private readonly signal: AbortSignal | undefined;
@@ -143,9 +143,8 @@ export class GrpcCall implements StreamHandler {
       return;
     }
     if (this.signal) {
-      const signal = this.signal;
-      this.onAbort = () => this.cancel(Status.CANCELLED, 'cancelled by its AbortSignal', abortReason(signal));
-      signal.addEventListener('abort', this.onAbort, { once: true });
+      watchSignal(this.signal, this);
+      this.watching = true;
     }
   }
 
@@ -375,8 +374,46 @@ export class GrpcCall implements StreamHandler {
   private clear(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
+    if (this.watching) {
+      this.watching = false;
+      unwatchSignal(this.signal!, this);
+    }
   }
+}
+
+/**
+ * Calls in progress per AbortSignal, with the signal's one 'abort' listener: however many calls share a signal, it
+ * gets one listener (so a signal shared by more than 10 calls in flight does not make Node warn of a listener leak,
+ * and calls after the first cost a Set entry, not an EventTarget listener). The listener goes when the last call ends,
+ * so that a timeout signal, which Node keeps alive while it has listeners, is released with it.
+ */
+interface Watch {
+  readonly calls: Set<GrpcCall>;
+  readonly listener: () => void;
+}
+const signalWatchers = new WeakMap<AbortSignal, Watch>();
+
+function watchSignal(signal: AbortSignal, call: GrpcCall): void {
+  const watch = signalWatchers.get(signal);
+  if (watch) {
+    watch.calls.add(call);
+    return;
+  }
+  const calls = new Set<GrpcCall>([call]);
+  const listener = (): void => {
+    signalWatchers.delete(signal);
+    const reason = abortReason(signal);
+    for (const c of [...calls]) c.cancel(Status.CANCELLED, 'cancelled by its AbortSignal', reason);
+  };
+  signalWatchers.set(signal, { calls, listener });
+  signal.addEventListener('abort', listener, { once: true });
+}
+
+function unwatchSignal(signal: AbortSignal, call: GrpcCall): void {
+  const watch = signalWatchers.get(signal);
+  if (!watch || !watch.calls.delete(call) || watch.calls.size > 0) return;
+  signalWatchers.delete(signal);
+  signal.removeEventListener('abort', watch.listener);
 }
 
 function abortReason(signal: AbortSignal): PluginError {

@@ -129,6 +129,9 @@ export interface ConnectNetRpcOptions extends ConnectTransportOptions<NetRpcPlug
  */
 export async function connectNetRpc(options: ConnectNetRpcOptions): Promise<ClientProtocol> {
   const raw = await dial(options.address, options);
+  // As Go does for every TCP connection: yamux frames go out as they are written, not held back by Nagle's
+  // algorithm while an earlier segment waits for its ACK (a no-op on unix sockets).
+  raw.setNoDelay(true);
   const socket = options.tls ? await secureClientSocket(raw, options.tls, options) : raw;
   const session = createSession(socket, 'client', {
     logger: options.logger,

@@ -1,5 +1,5 @@
 // Command h2bench is the Go side of bench/h2.bench.ts: a go-plugin (v1.0.1) gRPC host that launches a kv plugin
-// (h2bench <plugin command> [args...]) and measures a 16-byte Get: p50 and p99 of sequential calls, and calls/s
+// (h2bench <plugin command> [args...]) and measures a 16-byte Get: p50, p99 and p999 of sequential calls, and calls/s
 // with 16 and 64 calls in flight. Prints one JSON object on stdout.
 package main
 
@@ -45,11 +45,16 @@ func callsPerSec(kv exshared.KV, inflight, total int) float64 {
 
 func main() {
 	command := os.Args[1:]
+	// H2BENCH_PROTOCOL=netrpc measures the same calls over netrpc (bench/tails.bench.ts); gRPC by default.
+	protocol := plugin.ProtocolGRPC
+	if os.Getenv("H2BENCH_PROTOCOL") == "netrpc" {
+		protocol = plugin.ProtocolNetRPC
+	}
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  exshared.Handshake,
 		Plugins:          plugin.PluginSet{"kv": &exshared.KVPlugin{}},
 		Cmd:              exec.Command(command[0], command[1:]...),
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AllowedProtocols: []plugin.Protocol{protocol},
 		Logger:           hclog.New(&hclog.LoggerOptions{Output: ioutil.Discard, Level: hclog.Error}),
 	})
 	defer client.Kill()
@@ -74,6 +79,6 @@ func main() {
 	sort.Float64s(lat)
 	c16 := callsPerSec(kv, 16, 32000)
 	c64 := callsPerSec(kv, 64, 32000)
-	out, _ := json.Marshal(map[string]float64{"p50us": lat[n/2], "p99us": lat[n*99/100], "cps16": c16, "cps64": c64})
+	out, _ := json.Marshal(map[string]float64{"p50us": lat[n/2], "p99us": lat[n*99/100], "p999us": lat[n*999/1000], "cps16": c16, "cps64": c64})
 	fmt.Println(string(out))
 }
