@@ -307,20 +307,26 @@ class Session implements YamuxSession, StreamHost {
       this.enqueueAccepted(stream);
       return;
     }
-    // No stream: most likely one this side reset; yamux drops such frames (the decoder bounded the payload).
+    // No stream: most likely one this side reset; yamux drops such frames (Data payloads were skipped unheld).
     if (!stream) return;
     stream.onFrame(f.type, f.flags, f.length, f.payload);
   }
 
-  /** Refuses a Data frame longer than its stream's window at its header (its payload is not buffered). */
-  private checkData(h: FrameHeader): void {
+  /**
+   * At a Data frame's header, before its payload: refuses one longer than its stream's window, and drops (skips
+   * without holding) data for a stream this side no longer has, most likely one it reset, as Go's yamux does.
+   */
+  private checkData(h: FrameHeader): boolean {
     if (h.flags & Flag.SYN) {
       if (h.length > INITIAL_STREAM_WINDOW) {
         this.protocolError(`yamux: stream ${h.streamId} opened with ${h.length} bytes, more than the ${INITIAL_STREAM_WINDOW}-byte initial window`);
       }
-      return;
+      return true;
     }
-    this.streams.get(h.streamId)?.checkData(h.length);
+    const stream = this.streams.get(h.streamId);
+    if (!stream) return false;
+    stream.checkData(h.length);
+    return true;
   }
 
   /** A new remote stream id must have the peer's parity and must not be one it used before. */

@@ -69,6 +69,28 @@ describe('yamux receive window', () => {
     }
   });
 
+  it('skips data still in flight for a stream this side reset, and goes on with the next frames', async () => {
+    const peer = await rawPeer('client', { enableKeepAlive: false });
+    try {
+      const accepted = peer.session.accept();
+      peer.send(encodeHeader(FrameType.WindowUpdate, Flag.SYN, 2, 0));
+      const s = await accepted;
+      s.reset();
+      await peer.frame((f) => f.streamId === 2 && (f.flags & Flag.RST) !== 0);
+      peer.send(encodeHeader(FrameType.Data, 0, 2, FRAME), Buffer.alloc(FRAME / 2));
+      await new Promise((r) => setImmediate(r));
+      peer.send(Buffer.alloc(FRAME / 2));
+      await processed(peer, 9);
+      expect(peer.session.isClosed).toBe(false);
+      const next = peer.session.accept();
+      peer.send(encodeHeader(FrameType.Data, Flag.SYN, 4, 2), Buffer.from('hi'));
+      const s4 = await next;
+      expect(String(await new Promise<Buffer>((resolve) => s4.once('data', resolve)))).toBe('hi');
+    } finally {
+      await peer.cleanup();
+    }
+  });
+
   it('stays at 256 KiB with maxStreamWindowSize 262144 (Go’s fixed window), re-opened by resume() without a data listener', async () => {
     const peer = await rawPeer('client', { enableKeepAlive: false, maxStreamWindowSize: 256 * KiB });
     try {
