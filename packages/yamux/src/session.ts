@@ -92,6 +92,7 @@ class Session implements YamuxSession, StreamHost {
   private closePromise: Promise<void> | undefined;
   private readonly drainWaiters = new Set<StreamImpl>();
   private writeTimer: NodeJS.Timeout | undefined;
+  private flushImmediate: NodeJS.Immediate | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private endTimer: NodeJS.Timeout | undefined;
   private readonly decoder;
@@ -219,8 +220,25 @@ class Session implements YamuxSession, StreamHost {
 
   // ---- reading ---------------------------------------------------------------------------------------------
 
+  /**
+   * Frames written while handling received data, and by what that data set off in this turn of the event loop
+   * (replies, the next calls of awaiting callers, window updates), go out together in one `writev` when the turn
+   * ends, rather than one write (and one wake-up of the peer) each.
+   */
+  private corkUntilTurnEnds(): void {
+    if (this.flushImmediate !== undefined) return;
+    this.conn.cork();
+    this.flushImmediate = setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushImmediate = undefined;
+    this.conn.uncork();
+  };
+
   private receive(chunk: Buffer): void {
     if (this.ended) return;
+    this.corkUntilTurnEnds();
     try {
       this.decoder.push(chunk);
     } catch (err) {
@@ -598,6 +616,10 @@ class Session implements YamuxSession, StreamHost {
     if (this.writeTimer) clearTimeout(this.writeTimer);
     this.keepAliveTimer = undefined;
     this.writeTimer = undefined;
+    if (this.flushImmediate !== undefined) {
+      clearImmediate(this.flushImmediate);
+      this.flush(); // what is queued goes out before end(), or is dropped by destroy()
+    }
     for (const w of [...this.acceptWaiters]) w.reject(reason);
     for (const w of [...this.openWaiters]) w.reject(reason);
     for (const p of [...this.pings.values()]) {
