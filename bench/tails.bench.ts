@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { buildGo, goAvailable } from '../test/support/go.js';
+import { Client, silentLogger } from '@plugwire/plugin';
+import { handshake, kv } from '../examples/src/kv/definition.js';
+import { sameSessionRunner } from './h2.bench.js';
 import { plugwireHost, tsPlugin, type Session } from './plugins.bench.js';
 import type { BenchRatio, BenchSection } from './types.js';
 
@@ -107,6 +110,18 @@ async function hostTails(open: () => Promise<Session>): Promise<Tails> {
   }
 }
 
+/**
+ * A plugwire host whose plugin runs in the host's session, as go-plugin starts plugins (Client's own spawn gives it a
+ * session of its own: on Linux with sched_autogroup, a scheduling group of its own).
+ */
+function sameSession(proto: 'grpc' | 'netrpc', command: string, args: string[]): () => Promise<Session> {
+  return async () => {
+    const client = new Client({ handshake, plugins: { kv }, cmd: { command, args }, allowedProtocols: [proto], logger: silentLogger, runner: sameSessionRunner });
+    const store = await client.dispense('kv');
+    return { kv: store, close: () => client.kill() };
+  };
+}
+
 /** The Go host (h2bench) on a plugin; a TS plugin is started with the probe and reports its own GC and waits. */
 async function goHostTails(proto: 'grpc' | 'netrpc', pluginCmd: string[], tsSide: boolean): Promise<Tails> {
   const bin = await buildGo('h2bench');
@@ -127,6 +142,14 @@ async function goHostTails(proto: 'grpc' | 'netrpc', pluginCmd: string[], tsSide
     tails.waitPerRun = p.waitMs / Math.max(1e-9, p.runMs);
   }
   return tails;
+}
+
+function autogroup(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1' ? 'on' : 'off';
+  } catch {
+    return 'not available';
+  }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -157,9 +180,11 @@ export default async function tailsBench(): Promise<BenchSection[]> {
   if (goPlugin) {
     configs.unshift(
       ['TS host (typed client, h2) → Go plugin, gRPC', 'grpc', () => hostTails(plugwireHost('grpc', goPlugin, ['kv', 'grpc']))],
+      ['TS host (typed client, h2) → Go plugin in the host\'s session, gRPC', 'grpc', () => hostTails(sameSession('grpc', goPlugin, ['kv', 'grpc']))],
       ['Go host → TS plugin, gRPC', 'grpc', () => goHostTails('grpc', [node, tsPlugin('grpc')], true)],
       ['Go host → Go plugin, gRPC', 'grpc', () => goHostTails('grpc', [goPlugin, 'kv', 'grpc'], false)],
       ['TS host → Go plugin, netrpc', 'netrpc', () => hostTails(plugwireHost('netrpc', goPlugin, ['kv', 'netrpc']))],
+      ['TS host → Go plugin in the host\'s session, netrpc', 'netrpc', () => hostTails(sameSession('netrpc', goPlugin, ['kv', 'netrpc']))],
       ['Go host → TS plugin, netrpc', 'netrpc', () => goHostTails('netrpc', [node, tsPlugin('netrpc')], true)],
       ['Go host → Go plugin, netrpc', 'netrpc', () => goHostTails('netrpc', [goPlugin, 'kv', 'netrpc'], false)],
     );
@@ -191,6 +216,7 @@ export default async function tailsBench(): Promise<BenchSection[]> {
     `median of ${ROUNDS} interleaved rounds of ${SEQ} sequential Gets (after 1000 warm-up Gets)`,
     '"host waiting for a CPU": run-queue delay of the host main thread during each slow call (schedstat); "GC": GC pauses overlapping it; the rest is the peer or the kernel',
     'Go host rows are measured by the Go host; for a TS plugin the plugin reports its GC and run-queue wait over the whole run (bench/tails-probe.mjs)',
+    `"in the host's session": started as go-plugin starts plugins (a Client runner); Client's own spawn gives the plugin a session of its own, on Linux a scheduling group of its own when sched_autogroup is on (here: ${autogroup()})`,
   ];
   if (!goPlugin) notes.push('Go rows skipped: Go toolchain not installed');
   return [{ title, rows, notes, ratios }];
