@@ -37,8 +37,10 @@ interface Tails {
   gcShare?: number;
   /** Scavenges per 10 000 calls (the TS side). */
   scavengesPer10k?: number;
-  /** Longest GC pause of the TS side, ms. */
-  maxGcMs?: number;
+  /** Longest scavenge (minor GC) of the TS side, ms. */
+  maxScavengeMs?: number;
+  /** Major GCs of the TS side while measured (for a TS plugin: over its whole run, start-up included). */
+  majors?: number;
   /** The TS side's run-queue wait per ms it ran (how much the machine held it back). */
   waitPerRun?: number;
 }
@@ -102,7 +104,8 @@ async function hostTails(open: () => Promise<Session>): Promise<Tails> {
       cpuWaitShare: Math.min(1, wait / excess),
       gcShare: Math.min(1, gc / excess),
       scavengesPer10k: (gcs.filter((g) => g.kind === 1).length * 10000) / SEQ,
-      maxGcMs: Math.max(0, ...gcs.map((g) => g.end - g.start)),
+      maxScavengeMs: Math.max(0, ...gcs.filter((g) => g.kind === 1).map((g) => g.end - g.start)),
+      majors: gcs.filter((g) => g.kind !== 1).length,
       waitPerRun: waitMs / Math.max(1e-9, wallMs - waitMs),
     };
   } finally {
@@ -135,10 +138,11 @@ async function goHostTails(proto: 'grpc' | 'netrpc', pluginCmd: string[], tsSide
   const tails: Tails = { p50us: f.p50us, p99us: f.p99us, p999us: f.p999us };
   if (tsSide && existsSync(out)) {
     // The probe covers the plugin's whole run: 3500 sequential Gets and 64 000 concurrent ones.
-    const p = JSON.parse(readFileSync(out, 'utf8')) as { scavenges: number; maxGcMs: number; runMs: number; waitMs: number };
+    const p = JSON.parse(readFileSync(out, 'utf8')) as { scavenges: number; majors: number; maxScavengeMs: number; runMs: number; waitMs: number };
     rmSync(out, { force: true });
     tails.scavengesPer10k = (p.scavenges * 10000) / (SEQ + 500 + 64000);
-    tails.maxGcMs = p.maxGcMs;
+    tails.maxScavengeMs = p.maxScavengeMs;
+    tails.majors = p.majors;
     tails.waitPerRun = p.waitMs / Math.max(1e-9, p.runMs);
   }
   return tails;
@@ -162,7 +166,7 @@ function medianTails(list: Tails[]): Tails {
     return xs.length ? median(xs) : undefined;
   };
   const out: Tails = { p50us: m('p50us')!, p99us: m('p99us')!, p999us: m('p999us')! };
-  for (const k of ['excessUs', 'cpuWaitShare', 'gcShare', 'scavengesPer10k', 'maxGcMs', 'waitPerRun'] as const) {
+  for (const k of ['excessUs', 'cpuWaitShare', 'gcShare', 'scavengesPer10k', 'maxScavengeMs', 'majors', 'waitPerRun'] as const) {
     const v = m(k);
     if (v !== undefined) out[k] = v;
   }
@@ -182,6 +186,7 @@ export default async function tailsBench(): Promise<BenchSection[]> {
       ['TS host (typed client, h2) → Go plugin, gRPC', 'grpc', () => hostTails(plugwireHost('grpc', goPlugin, ['kv', 'grpc']))],
       ['TS host (typed client, h2) → Go plugin in the host\'s session, gRPC', 'grpc', () => hostTails(sameSession('grpc', goPlugin, ['kv', 'grpc']))],
       ['Go host → TS plugin, gRPC', 'grpc', () => goHostTails('grpc', [node, tsPlugin('grpc')], true)],
+      ['Go host → TS plugin (h2 server core), gRPC', 'grpc', () => goHostTails('grpc', [node, '--import', 'tsx', join(root, 'bench/h2-server-plugin.ts')], true)],
       ['Go host → Go plugin, gRPC', 'grpc', () => goHostTails('grpc', [goPlugin, 'kv', 'grpc'], false)],
       ['TS host → Go plugin, netrpc', 'netrpc', () => hostTails(plugwireHost('netrpc', goPlugin, ['kv', 'netrpc']))],
       ['TS host → Go plugin in the host\'s session, netrpc', 'netrpc', () => hostTails(sameSession('netrpc', goPlugin, ['kv', 'netrpc']))],
@@ -201,7 +206,8 @@ export default async function tailsBench(): Promise<BenchSection[]> {
     'of it: host waiting for a CPU': pct(t.cpuWaitShare),
     'of it: GC': pct(t.gcShare),
     'TS side: scavenges / 10k calls': fmt(t.scavengesPer10k, 1),
-    'TS side: longest GC ms': fmt(t.maxGcMs, 2),
+    'TS side: longest scavenge ms': fmt(t.maxScavengeMs, 2),
+    'TS side: major GCs': fmt(t.majors),
     'TS side: run-queue wait per ms run': fmt(t.waitPerRun, 2),
   }));
   const ratios: BenchRatio[] = [];
