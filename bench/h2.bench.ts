@@ -32,8 +32,8 @@ type Get = () => Promise<unknown>;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 /** Launches a plugin and reads its unix socket from the handshake line. */
-async function launch(command: string, args: string[]): Promise<{ socket: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(command, args, { env: { ...process.env, ...PLUGIN_ENV }, stdio: ['ignore', 'pipe', 'ignore'] });
+async function launch(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ socket: string; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(command, args, { env: { ...process.env, ...PLUGIN_ENV, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
   const lines = createInterface({ input: child.stdout! });
   const [line] = (await once(lines, 'line')) as [string];
   lines.on('line', () => {});
@@ -137,9 +137,9 @@ async function dispensedHost(command: string, args: string[], grpcTransport: 'h2
 export const sameSessionRunner = (spec: RunSpec): ChildProcess =>
   spawn(spec.command, [...spec.args], { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
 
-async function goHost(pluginCmd: string[]): Promise<Figures> {
+async function goHost(pluginCmd: string[], env: NodeJS.ProcessEnv = {}): Promise<Figures> {
   const bin = await buildGo('h2bench');
-  const child = spawn(bin, pluginCmd, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(bin, pluginCmd, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await once(child, 'exit');
@@ -172,14 +172,18 @@ const ratio = (name: string, value: number, target: number, better: 'higher' | '
 async function callsSection(goPlugin: string | undefined): Promise<BenchSection> {
   const node = process.execPath;
   const goKv = () => launch(goPlugin!, ['kv', 'grpc']);
-  const tsKv = () => launch(node, [tsPlugin('grpc')]);
+  // The example plugin serves on plugwire's h2 server by default; grpc-js's server is the baseline.
+  const server = (kind: 'h2' | 'grpc-js') => ({ PLUGWIRE_EXAMPLE_GRPC_SERVER: kind });
+  const tsKv = () => launch(node, [tsPlugin('grpc')], server('h2'));
+  const tsKvGrpcJs = () => launch(node, [tsPlugin('grpc')], server('grpc-js'));
   const bare = async () => {
     const child = spawn(node, [bareServer], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [path] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
     return { socket: path, stop: async () => void (child.kill('SIGKILL'), await once(child, 'exit')) };
   };
   const configs: [string, () => Promise<Figures>][] = [
-    ['TS host (h2 caller) ↔ TS plugin', () => tsHost(h2Caller, tsKv)],
+    ['TS host (h2 caller) ↔ TS plugin (h2 server)', () => tsHost(h2Caller, tsKv)],
+    ['TS host (h2 caller) ↔ TS plugin (grpc-js server)', () => tsHost(h2Caller, tsKvGrpcJs)],
     ['bare grpc-js client ↔ bare grpc-js server', () => tsHost(grpcJs, bare)],
   ];
   if (goPlugin) {
@@ -191,7 +195,8 @@ async function callsSection(goPlugin: string | undefined): Promise<BenchSection>
       ['TS host (typed client, dispense, on grpc-js) → Go plugin', () => dispensedHost(goPlugin, ['kv', 'grpc'], 'grpc-js')],
       ['TS host (grpc-js) → Go plugin', () => tsHost(grpcJs, goKv)],
       ['Go host → Go plugin', () => goHost([goPlugin, 'kv', 'grpc'])],
-      ['Go host → TS plugin (grpc-js server)', () => goHost([node, tsPlugin('grpc')])],
+      ['Go host → TS plugin (h2 server)', () => goHost([node, tsPlugin('grpc')], server('h2'))],
+      ['Go host → TS plugin (grpc-js server)', () => goHost([node, tsPlugin('grpc')], server('grpc-js'))],
     );
   }
   const results = new Map<string, Figures[]>(configs.map(([n]) => [n, []]));
@@ -199,14 +204,14 @@ async function callsSection(goPlugin: string | undefined): Promise<BenchSection>
   const f = new Map([...results].map(([n, list]) => [n, medianFigures(list)]));
   const rows = [...f].map(([n, fig]) => row(n, fig));
   const ratios: BenchRatio[] = [];
-  const tsts = f.get('TS host (h2 caller) ↔ TS plugin')!;
+  const tsts = f.get('TS host (h2 caller) ↔ TS plugin (h2 server)')!;
   const bareF = f.get('bare grpc-js client ↔ bare grpc-js server')!;
-  ratios.push(ratio('TS↔TS (h2 host, grpc-js server) ÷ bare grpc-js calls/s (16)', tsts.cps16 / bareF.cps16, 5, 'higher'));
+  ratios.push(ratio('TS↔TS (h2 host, h2 server) ÷ bare grpc-js calls/s (16)', tsts.cps16 / bareF.cps16, 5, 'higher'));
   if (goPlugin) {
     const tsgo = f.get('TS host (h2 caller) → Go plugin')!;
     const viaJs = f.get('TS host (grpc-js client on h2) → Go plugin')!;
     const gogo = f.get('Go host → Go plugin')!;
-    const gots = f.get('Go host → TS plugin (grpc-js server)')!;
+    const gots = f.get('Go host → TS plugin (h2 server)')!;
     const typed = f.get('TS host (typed client, dispense, on h2) → Go plugin')!;
     const typedJs = f.get('TS host (typed client, dispense, on grpc-js) → Go plugin')!;
     const typedSame = f.get('TS host (typed client, dispense, on h2) → Go plugin in the host\'s session')!;
@@ -226,9 +231,9 @@ async function callsSection(goPlugin: string | undefined): Promise<BenchSection>
       ratio('typed client on h2 → Go plugin in the host\'s session ÷ Go host p50', typedSame.p50us / gogo.p50us, 1, 'lower'),
       ratio('typed client on h2 → Go plugin in the host\'s session ÷ Go host p99', typedSame.p99us / gogo.p99us, 2, 'lower'),
       ratio('typed client (dispense) on grpc-js → Go plugin ÷ Go host p99', typedJs.p99us / gogo.p99us, 2, 'lower'),
-      ratio('TS↔TS (h2 host, grpc-js server) ÷ Go↔Go p99', tsts.p99us / gogo.p99us, 2, 'lower'),
-      ratio('Go host → TS plugin ÷ Go↔Go calls/s, 16 in flight', gots.cps16 / gogo.cps16, 0.8, 'higher'),
-      ratio('Go host → TS plugin ÷ Go↔Go p99', gots.p99us / gogo.p99us, 2, 'lower'),
+      ratio('TS↔TS (h2 host, h2 server) ÷ Go↔Go p99', tsts.p99us / gogo.p99us, 2, 'lower'),
+      ratio('Go host → TS plugin (h2 server) ÷ Go↔Go calls/s, 16 in flight', gots.cps16 / gogo.cps16, 0.8, 'higher'),
+      ratio('Go host → TS plugin (h2 server) ÷ Go↔Go p99', gots.p99us / gogo.p99us, 2, 'lower'),
     );
   }
   const notes = [

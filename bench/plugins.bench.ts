@@ -149,7 +149,7 @@ async function grpcSection(goPlugin: string | undefined): Promise<BenchSection> 
     const gogo = await goHost('grpc', [goPlugin, 'kv', 'grpc']);
     rows.push(row('plugwire TS host → Go plugin', tsgo), row('go-plugin Go host → TS plugin', gots), row('go-plugin Go host ↔ Go plugin', gogo));
     notes.push(`TS host → Go plugin launch vs Go host: ${(tsgo.launchMs / gogo.launchMs).toFixed(2)} × (target: at most 1.5 ×)`);
-    ratios.push(...p99Ratios('gRPC', tsts, tsgo, gots, gogo));
+    ratios.push(putRatio('gRPC TS host (h2) → Go plugin', tsgo, gogo), ...p99Ratios('gRPC', tsts, tsgo, gots, gogo));
   }
   return { title: 'gRPC: kv plugin, host and plugin in separate processes', rows, notes, ratios };
 }
@@ -167,7 +167,13 @@ async function netrpcSection(goPlugin: string | undefined): Promise<BenchSection
     const gogo = await goHost('netrpc', [goPlugin, 'kv', 'netrpc']);
     rows.push(row('plugwire TS host → Go plugin', tsgo), row('go-plugin Go host → TS plugin', gots), row('go-plugin Go host ↔ Go plugin', gogo));
     notes.push(`TS↔TS vs Go↔Go calls/s: ${pct(tsts.callsPerSec, gogo.callsPerSec)} (target: TS↔TS faster)`);
-    ratios.push(...p99Ratios('netrpc', tsts, tsgo, gots, gogo));
+    ratios.push(
+      { name: 'netrpc TS host ↔ TS plugin calls/s (16 in flight) ÷ Go↔Go', value: tsts.callsPerSec / gogo.callsPerSec, target: 1, better: 'higher' },
+      putRatio('netrpc TS host → Go plugin', tsgo, gogo),
+      putRatio('netrpc Go host → TS plugin', gots, gogo),
+      putRatio('netrpc TS host ↔ TS plugin', tsts, gogo),
+      ...p99Ratios('netrpc', tsts, tsgo, gots, gogo),
+    );
   }
   return { title: 'netrpc: kv plugin (Put takes map[string]interface{}), host and plugin in separate processes', rows, notes, ratios };
 }
@@ -177,6 +183,14 @@ function p99Ratios(proto: string, tsts: Figures, tsgo: Figures, gots: Figures, g
   const r = (name: string, f: Figures): BenchRatio => ({ name: `${proto} ${name} ÷ Go↔Go p99`, value: f.p99us / gogo.p99us, target: 2, better: 'lower' });
   return [r('TS host ↔ TS plugin', tsts), r('TS host → Go plugin', tsgo), r('Go host → TS plugin', gots)];
 }
+
+/** 64 × 1 MiB Put throughput of a configuration ÷ Go↔Go's (Go↔Go's time ÷ its time): at least 1. */
+const putRatio = (name: string, f: Figures, gogo: Figures): BenchRatio => ({
+  name: `${name} 64×1 MiB Put throughput ÷ Go↔Go`,
+  value: gogo.put64MiBms / f.put64MiBms,
+  target: 1,
+  better: 'higher',
+});
 
 const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${((a / b - 1) * 100).toFixed(1)} %`;
 

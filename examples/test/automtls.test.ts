@@ -220,6 +220,29 @@ describe.skipIf(goSkipReason() !== undefined).each(protocols)('AutoMTLS against 
   });
 });
 
+// The block above serves the TS gRPC plugins on plugwire's h2 server (the default); grpc-js's server too.
+describe.skipIf(goSkipReason() !== undefined)("AutoMTLS, go-plugin v1.8 host → TS gRPC plugin on grpc-js's server", () => {
+  let goHost = '';
+  const env = { ...process.env, EXHOST_AUTOMTLS: '1', PLUGWIRE_EXAMPLE_GRPC_SERVER: 'grpc-js' };
+  beforeAll(async () => {
+    goHost = await buildGoModern('exhost');
+  });
+
+  it.each(['', '1'])('counter over TLS, the plugin dialing the host broker (EXHOST_MULTIPLEX=%j)', async (multiplex) => {
+    const { command, args } = nodePlugin('counter/plugin-grpc.js');
+    const res = await runCommand(goHost, ['counter', 'grpc', command, ...args], { ...env, EXHOST_MULTIPLEX: multiplex });
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(jsonLines(res.stdout).find((s) => s.step === 'counter')).toMatchObject({ value: 42, helperCalls: 2 });
+  });
+
+  it('kv: 4 MiB values over TLS', async () => {
+    const { command, args } = nodePlugin('kv/plugin-grpc.js');
+    const res = await runCommand(goHost, ['kv', 'grpc', command, ...args], env);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(jsonLines(res.stdout).filter((s) => s.step === 'putget').map((s) => [s.size, s.same])).toEqual([[0, true], [1024, true], [4 << 20, true]]);
+  });
+});
+
 describe.skipIf(goSkipReason() !== undefined).each(protocols)('AutoMTLS against go-plugin v1.0.1 over %s', (proto) => {
   let goHost = '';
   let goPlugin = '';

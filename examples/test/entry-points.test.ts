@@ -1,5 +1,6 @@
 // Entry points load only what is used: a netrpc-only host and plugin never load grpc-js or protobuf code; a plugin
-// whose definition has gRPC halves does (the control that shows the check can fail).
+// whose definition has gRPC halves does (the control that shows the check can fail); a plugin importing
+// @plugwire/plugin/serve loads none of the host side.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,14 @@ describe('entry points', () => {
     const trustCode = (urls: string[]) => urls.filter((u) => /semver|@plugwire\/trust|packages\/trust\//.test(u));
     expect(trustCode(host)).toEqual([]);
     expect(trustCode(plugin)).toEqual([]);
+  });
+
+  it('a plugin importing @plugwire/plugin/serve never loads the host side (Client, @plugwire/process)', () => {
+    const { host, plugin } = run('plugin-netrpc-only.js', 'serve');
+    const hostSide = (urls: string[]) => urls.filter((u) => /@plugwire\/process|packages\/process\/|packages\/plugin\/dist\/index\.js/.test(u));
+    expect(hostSide(host).length).toBeGreaterThan(0); // the control: the host loads both
+    expect(plugin.some((u) => /packages\/plugin\/dist\/serve\.js/.test(u))).toBe(true);
+    expect(hostSide(plugin)).toEqual([]);
   });
 
   it('a plugin whose definition has gRPC halves loads them (the check sees grpc-js when it is there)', () => {

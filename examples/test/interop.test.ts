@@ -329,6 +329,41 @@ function socketGroup(): { name: string; gid: number } {
   return { name: found[0]!, gid: Number(found[2]) };
 }
 
+// The blocks above serve the TS gRPC plugins on plugwire's h2 server (the default); the same Go hosts load them on
+// grpc-js's server too (the `grpcServer: 'grpc-js'` serve option, which the example plugins read from
+// PLUGWIRE_EXAMPLE_GRPC_SERVER).
+describe.skipIf(goSkipReason() !== undefined).each(goPluginVersions)("go-plugin $version host → TS gRPC plugin on grpc-js's server", ({ build, modern }) => {
+  let goHost = '';
+  const env = { ...process.env, PLUGWIRE_EXAMPLE_GRPC_SERVER: 'grpc-js' };
+  beforeAll(async () => {
+    goHost = await build('exhost');
+  });
+
+  it('kv: ping, put/get 0 B, 1 KiB, 4 MiB, kill with exit status 0 and the socket gone', async () => {
+    const { command, args } = nodePlugin('kv/plugin-grpc.js');
+    const res = await runCommand(goHost, ['kv', 'grpc', command, ...args], env);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    const steps = jsonLines(res.stdout);
+    expect(steps.filter((s) => s.step === 'putget').map((s) => [s.size, s.len, s.same])).toEqual([[0, 0, true], [1024, 1024, true], [4 << 20, 4 << 20, true]]);
+    expect(jsonLines(res.stderr).find((l) => l['@message'] === 'plugin process exited')!.error).toBeUndefined();
+    expect(existsSync(String(steps.find((s) => s.step === 'started')!.address))).toBe(false);
+  });
+
+  it('counter: the TS plugin calls the Go host back through the broker', async () => {
+    const { command, args } = nodePlugin('counter/plugin-grpc.js');
+    const res = await runCommand(goHost, ['counter', 'grpc', command, ...args], env);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(jsonLines(res.stdout).find((s) => s.step === 'counter')).toMatchObject({ value: 42, helperCalls: 2 });
+  });
+
+  it(`stdio: what the plugin prints ${modern ? 'reaches the Go host over GRPCStdio' : 'stays in the plugin (no GRPCStdio in v1.0.1)'}`, async () => {
+    const res = await runCommand(goHost, ['kv', 'grpc', process.execPath, misbehaving, 'grpc'], { ...env, EXHOST_PRINT: '1' });
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    if (modern) expect(res.stdout).toContain('stdout: hello\n');
+    else expect(res.stdout).not.toContain('stdout: hello');
+  });
+});
+
 describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker multiplexing, reattach across languages, environment', () => {
   let goHost = '';
   let goPlugin = '';
@@ -336,9 +371,14 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
     [goHost, goPlugin] = await Promise.all([buildGoModern('exhost'), buildGoModern('explugin')]);
   });
 
-  it.each(protocols)('a Go v1.8 host with GRPCBrokerMultiplex loads the TS counter plugin over %s and the callback works', async (proto) => {
+  const multiplexCases = [
+    { proto: 'grpc', server: 'h2' },
+    { proto: 'grpc', server: 'grpc-js' },
+    { proto: 'netrpc', server: 'none' },
+  ] as const;
+  it.each(multiplexCases)('a Go v1.8 host with GRPCBrokerMultiplex loads the TS counter plugin over $proto ($server server) and the callback works', async ({ proto, server }) => {
     const { command, args } = nodePlugin(`counter/plugin-${proto}.js`);
-    const res = await runCommand(goHost, ['counter', proto, command, ...args], { ...process.env, EXHOST_MULTIPLEX: '1' });
+    const res = await runCommand(goHost, ['counter', proto, command, ...args], { ...process.env, EXHOST_MULTIPLEX: '1', PLUGWIRE_EXAMPLE_GRPC_SERVER: server === 'none' ? '' : server });
     expect(res.code, res.stdout + res.stderr).toBe(0);
     const steps = jsonLines(res.stdout);
     expect(steps.find((s) => s.step === 'counter')).toMatchObject({ value: 42, helperCalls: 2 });
@@ -355,9 +395,9 @@ describe.skipIf(goSkipReason() !== undefined)('go-plugin v1.8.0 only: broker mul
     }
   });
 
-  it('a Go v1.8 host with GRPCBrokerMultiplex: 4 MiB kv values over the multiplexed TS plugin', async () => {
+  it.each(['h2', 'grpc-js'])('a Go v1.8 host with GRPCBrokerMultiplex: 4 MiB kv values over the multiplexed TS plugin (%s server)', async (server) => {
     const { command, args } = nodePlugin('kv/plugin-grpc.js');
-    const res = await runCommand(goHost, ['kv', 'grpc', command, ...args], { ...process.env, EXHOST_MULTIPLEX: '1' });
+    const res = await runCommand(goHost, ['kv', 'grpc', command, ...args], { ...process.env, EXHOST_MULTIPLEX: '1', PLUGWIRE_EXAMPLE_GRPC_SERVER: server });
     expect(res.code, res.stdout + res.stderr).toBe(0);
     const putgets = jsonLines(res.stdout).filter((s) => s.step === 'putget');
     expect(putgets.map((s) => [s.size, s.same])).toEqual([[0, true], [1024, true], [4 << 20, true]]);

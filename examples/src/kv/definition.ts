@@ -1,5 +1,5 @@
 // The KV plugin defined once, for host and plugin and for both protocols.
-import { definePlugin } from '@plugwire/plugin';
+import { definePlugin } from '@plugwire/plugin/serve';
 import { kvGrpc } from './grpc.js';
 import type { KV } from './kv.js';
 import { kvNetRpc } from './netrpc.js';

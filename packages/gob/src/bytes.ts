@@ -161,9 +161,16 @@ export class ByteReader {
     this.end = end;
   }
 
+  /**
+   * The message is memory of the decoder's own (assembled from several chunks), not the caller's: large byte slices
+   * may be views of it instead of copies.
+   */
+  owned = false;
+
   /** Continues in another message (Go lets an interface's type definitions end one message and resume in the next). */
-  reset(buf: Uint8Array): void {
+  reset(buf: Uint8Array, owned: boolean): void {
     this.buf = buf;
+    this.owned = owned;
     this.pos = 0;
     this.end = buf.length;
   }
@@ -242,8 +249,14 @@ export class ByteReader {
 
   bytes(): Uint8Array {
     const n = this.count('byte count');
-    // A copy, and a plain Uint8Array even when the input is a Buffer (whose slice() would share memory).
-    const out = new Uint8Array(this.buf.subarray(this.pos, this.pos + n));
+    const buf = this.buf;
+    // A byte slice of at least half of a message the decoder assembled itself is a view of it (it keeps at most
+    // twice its size alive), not a copy. Otherwise a copy, so that a value never holds on to the caller's chunks.
+    // Either way a plain Uint8Array, even when the input is a Buffer.
+    const out =
+      this.owned && n >= 65536 && n * 2 >= buf.length
+        ? new Uint8Array(buf.buffer, buf.byteOffset + this.pos, n)
+        : new Uint8Array(buf.subarray(this.pos, this.pos + n));
     this.pos += n;
     return out;
   }

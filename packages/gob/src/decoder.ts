@@ -155,6 +155,7 @@ class StreamDecoder implements GobDecoder {
         const msg = this.readMessage();
         if (msg === undefined) return undefined;
         const r = new ByteReader(msg);
+        r.owned = this.assembled;
         const id = r.smallInt('type id');
         if (id < 0) {
           this.define(-id, r);
@@ -212,6 +213,9 @@ class StreamDecoder implements GobDecoder {
     return 0;
   }
 
+  /** The last message read was copied out of several pushed chunks (nobody else holds its memory). */
+  private assembled = false;
+
   private take(n: number): Uint8Array {
     const first = this.chunks[0];
     let out: Uint8Array;
@@ -223,7 +227,9 @@ class StreamDecoder implements GobDecoder {
         this.head = 0;
       }
     } else {
-      out = new Uint8Array(n);
+      // Assembled from several chunks into memory of its own (not zeroed first: every byte is written below).
+      out = n >= 4096 ? Buffer.allocUnsafeSlow(n) : new Uint8Array(n);
+      this.assembled = true;
       let filled = 0;
       while (filled < n) {
         const c = this.chunks[0];
@@ -265,6 +271,7 @@ class StreamDecoder implements GobDecoder {
       this.pendingLength = length;
     }
     if (this.total < this.pendingLength) return undefined;
+    this.assembled = false;
     const msg = this.take(this.pendingLength);
     this.pendingLength = -1;
     return msg;
@@ -594,7 +601,7 @@ class StreamDecoder implements GobDecoder {
         const more = this.readMessage();
         if (more === undefined) throw NEED_MORE;
         this.continued = true;
-        r.reset(more);
+        r.reset(more, this.assembled);
       }
       id = r.smallInt('type id');
       if (id >= 0) break;

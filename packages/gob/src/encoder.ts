@@ -89,11 +89,14 @@ class StreamEncoder implements GobEncoder {
 
   encodeAll(values: readonly GobValue[]): Uint8Array {
     const out = this.out;
+    const body = this.body;
     out.len = 0;
+    // The last body is copied straight into the result below rather than through `out` (one copy less of a big value).
+    let lastBody = 0;
     const firstNewId = this.nextId;
     try {
-      for (const { type, value } of values) {
-        const body = this.body;
+      for (let i = 0; i < values.length; i++) {
+        const { type, value } = values[i] as GobValue;
         body.len = 0;
         this.defs.len = 0;
         const shape = wireShape(type);
@@ -104,7 +107,8 @@ class StreamEncoder implements GobEncoder {
         this.topLevel(body, shape, value, 0);
         out.append(this.defs);
         out.uint(body.len);
-        out.append(body);
+        if (i < values.length - 1) out.append(body);
+        else lastBody = body.len;
       }
     } catch (err) {
       // Definitions of this call were never sent: forget them so the stream stays consistent.
@@ -113,8 +117,9 @@ class StreamEncoder implements GobEncoder {
       throw PluginError.from(err, 'invalid_argument');
     }
     // A fresh buffer: the caller may hold it (a socket write queue) while this encoder goes on.
-    const result = Buffer.allocUnsafe(out.len);
+    const result = Buffer.allocUnsafe(out.len + lastBody);
     out.buf.copy(result, 0, 0, out.len);
+    body.buf.copy(result, out.len, 0, lastBody);
     return result;
   }
 

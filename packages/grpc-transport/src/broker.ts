@@ -1,10 +1,10 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Duplex } from 'node:stream';
-import * as grpcJs from '@grpc/grpc-js';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type Listener, type Logger } from '@plugwire/core';
 import type { TransportTls } from '@plugwire/net';
 import { openChannel, type GrpcClientTransport } from './channel.js';
 import { ConnInfo } from './gen/grpc_broker.js';
+import { createConnectionServer, type GrpcServerKind } from './grpc-server.js';
 import type { StreamMux } from './mux.js';
 import { serveOn, serveStreams, type ServingServer } from './serve-on.js';
 import { openStreamChannel, type StreamChannel } from './stream-channel.js';
@@ -35,6 +35,11 @@ export interface GrpcBrokerOptions {
    * @default 'h2'
    */
   readonly transport?: GrpcClientTransport;
+  /**
+   * The server that serves `acceptAndServe`'s services: plugwire's h2 server or grpc-js's.
+   * @default 'h2'
+   */
+  readonly grpcServer?: GrpcServerKind;
   /**
    * Knock mode (go-plugin v1.6+ `GRPCBrokerMultiplex`): the session's stream mux, once established. Brokered
    * connections are then streams of the main connection, asked for by a knock, instead of sockets announced by
@@ -287,11 +292,11 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
       if (options.mux) {
         const m = await options.mux();
         if (closedReason) throw closedReason;
-        const server = new grpcJs.Server({ 'grpc.max_receive_message_length': options.maxReceiveMessageLength });
+        const server = createConnectionServer(options.grpcServer ?? 'h2', options.maxReceiveMessageLength);
         try {
-          register(server);
+          register(server.registrar);
         } catch (err) {
-          server.forceShutdown();
+          server.abort();
           throw PluginError.from(err);
         }
         const served = serveStreams(server, options.tls, logger);
@@ -305,11 +310,11 @@ export function createGrpcBroker(options: GrpcBrokerOptions): GrpcBrokerImpl {
         return;
       }
       const listener = await options.listen();
-      const server = new grpcJs.Server({ 'grpc.max_receive_message_length': options.maxReceiveMessageLength });
+      const server = createConnectionServer(options.grpcServer ?? 'h2', options.maxReceiveMessageLength);
       const serving = serveOn(server, listener, options.tls, logger);
       servers.add(serving);
       try {
-        register(server);
+        register(server.registrar);
         await send({ serviceId: id, network: listener.address.network, address: listener.address.address, knock: undefined }, opts.signal);
       } catch (err) {
         servers.delete(serving);

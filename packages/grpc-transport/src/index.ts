@@ -13,4 +13,7 @@ export type { UnaryCallOptions } from './errors.js';
 export { GRPC_SERVICE_NAME } from './health.js';
 export { STDIO_CHUNK } from './stdio-server.js';
 export type { GrpcBroker, GrpcPlugin } from './types.js';
+export type { GrpcServiceRegistrar } from './h2-server/registry.js';
+export { GRPC_SERVER_KINDS } from './grpc-server.js';
+export type { GrpcServerKind } from './grpc-server.js';
 export { cancelPaced, RESET_BURST, RESET_RATE } from './reset-pacer.js';

@@ -1,13 +1,13 @@
-import * as grpc from '@grpc/grpc-js';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { PluginError, type Listener, type Logger } from '@plugwire/core';
 import { secureServerSocket, type TransportTls } from '@plugwire/net';
+import type { ConnectionServer } from './grpc-server.js';
 
 /** How long a graceful stop waits for running calls before cutting them. */
 const GRACE_MS = 2000;
 
-/** A grpc.Server serving on a listener through grpc-js's connection injector. */
+/** A gRPC server (plugwire's h2 or grpc-js's) serving on a listener or on handed-in streams. */
 export interface ServingServer {
   /** Stops accepting, lets running calls finish (at most 2 s), then closes the listener. Idempotent. */
   close(): Promise<void>;
@@ -16,18 +16,17 @@ export interface ServingServer {
 }
 
 /**
- * Serves `server` on the already-listening `listener`: every accepted socket is handed to grpc-js with
- * `createConnectionInjector`, so the transport never binds an address itself and the listener (and its unix
- * socket file) stays owned by whoever made it.
+ * Serves `server` on the already-listening `listener`: every accepted socket is handed to the server (grpc-js's
+ * through its connection injector), so the transport never binds an address itself and the listener (and its
+ * unix socket file) stays owned by whoever made it.
  * With `tls`, each socket first completes a TLS handshake (ALPN h2) that checks the client's certificate; a
- * failed handshake drops the socket before grpc-js sees it.
+ * failed handshake drops the socket before the server sees it.
  * @param server - a server with its services added
  * @param listener - the listening socket
  * @param tls - TLS for accepted connections (AutoMTLS or the user's) @default none (plaintext)
  * @param logger - where refused connections are reported @default none
  */
-export function serveOn(server: grpc.Server, listener: Listener, tls?: TransportTls, logger?: Logger): ServingServer {
-  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+export function serveOn(server: ConnectionServer, listener: Listener, tls?: TransportTls, logger?: Logger): ServingServer {
   const sockets = new Set<Socket>();
   let stopping = false;
   // Stays attached until the listener is closed: a socket accepted while stopping must be destroyed, because an
@@ -40,13 +39,13 @@ export function serveOn(server: grpc.Server, listener: Listener, tls?: Transport
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     if (tls === undefined) {
-      injector.injectConnection(socket);
+      server.serve(socket);
       return;
     }
     secureServerSocket(socket, tls, { alpn: ['h2'] }).then(
       (secured) => {
         if (stopping) secured.destroy();
-        else injector.injectConnection(secured);
+        else server.serve(secured);
       },
       (err: unknown) => logger?.warn({ error: PluginError.from(err).message }, 'refused a gRPC connection whose TLS handshake failed'),
     );
@@ -57,7 +56,6 @@ export function serveOn(server: grpc.Server, listener: Listener, tls?: Transport
   let aborting: Promise<void> | undefined;
   const finish = async (): Promise<void> => {
     stopping = true;
-    injector.destroy();
     // Sockets that never became an HTTP/2 session are not known to grpc-js.
     for (const socket of sockets) socket.destroy();
     await listener.close();
@@ -65,7 +63,7 @@ export function serveOn(server: grpc.Server, listener: Listener, tls?: Transport
   };
   const abort = (): Promise<void> => {
     aborting ??= (async () => {
-      server.forceShutdown();
+      server.abort();
       await finish();
     })();
     return aborting;
@@ -74,11 +72,11 @@ export function serveOn(server: grpc.Server, listener: Listener, tls?: Transport
     close() {
       closing ??= (async () => {
         stopping = true;
-        // tryShutdown's callback alone is not enough: since Node 24, closing grpc-js's HTTP/2 server already
-        // closes its sessions, so grpc-js reports them closed at once while their streams (the last stdio output)
-        // are still sending. A session is only done when its socket closed.
+        // grpc-js's tryShutdown callback alone is not enough: since Node 24, closing grpc-js's HTTP/2 server
+        // already closes its sessions, so grpc-js reports them closed at once while their streams (the last stdio
+        // output) are still sending. A session is only done when its socket closed.
         const socketsClosed = Promise.all([...sockets].map((socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve())))));
-        const shutDown = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+        const shutDown = server.shutdown();
         let timer: NodeJS.Timeout | undefined;
         const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, GRACE_MS)));
         await Promise.race([Promise.all([shutDown, socketsClosed]), graceOver]);
@@ -91,7 +89,7 @@ export function serveOn(server: grpc.Server, listener: Listener, tls?: Transport
   };
 }
 
-/** A grpc.Server serving connections handed to it one by one (multiplexed yamux streams). */
+/** A gRPC server serving connections handed to it one by one (multiplexed yamux streams). */
 export interface StreamServer extends ServingServer {
   /** Serves one connection (an HTTP/2 connection over `stream`); destroys it when the server is stopping. */
   inject(stream: Duplex): void;
@@ -99,15 +97,14 @@ export interface StreamServer extends ServingServer {
 
 /**
  * Serves `server` on the streams given to `inject` (knock-mode broker streams, or the main connection of a
- * multiplexing plugin): grpc-js's connection injector accepts any `Duplex`.
+ * multiplexing plugin): both servers accept any `Duplex`.
  * With `tls`, each stream first completes a TLS handshake (ALPN h2): go-plugin puts TLS on each multiplexed
  * connection, not on the session under them.
  * @param server - a server with its services added
  * @param tls - TLS of each connection @default none (plaintext)
  * @param logger - where refused connections are reported @default none
  */
-export function serveStreams(server: grpc.Server, tls?: TransportTls, logger?: Logger): StreamServer {
-  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+export function serveStreams(server: ConnectionServer, tls?: TransportTls, logger?: Logger): StreamServer {
   const streams = new Set<Duplex>();
   let stopping = false;
   let closing: Promise<void> | undefined;
@@ -115,8 +112,7 @@ export function serveStreams(server: grpc.Server, tls?: TransportTls, logger?: L
   const abort = (): Promise<void> => {
     aborting ??= (async () => {
       stopping = true;
-      server.forceShutdown();
-      injector.destroy();
+      server.abort();
       for (const stream of streams) stream.destroy();
       streams.clear();
     })();
@@ -131,13 +127,13 @@ export function serveStreams(server: grpc.Server, tls?: TransportTls, logger?: L
       streams.add(stream);
       stream.once('close', () => streams.delete(stream));
       if (tls === undefined) {
-        injector.injectConnection(stream);
+        server.serve(stream);
         return;
       }
       secureServerSocket(stream, tls, { alpn: ['h2'] }).then(
         (secured) => {
           if (stopping) secured.destroy();
-          else injector.injectConnection(secured);
+          else server.serve(secured);
         },
         (err: unknown) => logger?.warn({ error: PluginError.from(err).message }, 'refused a multiplexed gRPC connection whose TLS handshake failed'),
       );
@@ -147,7 +143,7 @@ export function serveStreams(server: grpc.Server, tls?: TransportTls, logger?: L
         stopping = true;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, GRACE_MS);
-          server.tryShutdown(() => {
+          void server.shutdown().then(() => {
             clearTimeout(timer);
             resolve();
           });

@@ -1,4 +1,3 @@
-import * as grpc from '@grpc/grpc-js';
 import { PluginError, type ServeTransportOptions, type ServerProtocol } from '@plugwire/core';
 import type { TransportTls } from '@plugwire/net';
 import { createGrpcBroker } from './broker.js';
@@ -7,6 +6,7 @@ import { GRPCControllerService, type GRPCControllerServer } from './gen/grpc_con
 import { GRPCStdioService } from './gen/grpc_stdio.js';
 import { HealthService } from './gen/grpc/health/v1/health.js';
 import { createHealthService } from './health.js';
+import { createConnectionServer, GRPC_SERVER_KINDS, type GrpcServerKind } from './grpc-server.js';
 import { addReflection } from './reflection.js';
 import { listenMux, type MuxListener } from './mux-listener.js';
 import { serveOn, serveStreams, type ServingServer } from './serve-on.js';
@@ -44,14 +44,29 @@ export interface ServeGrpcOptions extends ServeTransportOptions<GrpcPlugin> {
    * and every brokered one. @default false
    */
   readonly multiplex?: boolean;
+  /**
+   * The gRPC server the plugin's services run on (and its brokered servers): `h2`, plugwire's own HTTP/2 server,
+   * or `grpc-js`, @grpc/grpc-js's `Server`. Both call the same handlers with grpc-js's call objects.
+   * @default 'h2'
+   */
+  readonly grpcServer?: GrpcServerKind;
 }
 
-function validateServeGrpcOptions(options: ServeGrpcOptions): number {
+interface ResolvedServeGrpcOptions {
+  readonly limit: number;
+  readonly kind: GrpcServerKind;
+}
+
+function validateServeGrpcOptions(options: ServeGrpcOptions): ResolvedServeGrpcOptions {
   const limit = options.maxReceiveMessageLength ?? DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH;
   if (!Number.isInteger(limit) || (limit < 1 && limit !== -1) || limit > 0x7fffffff) {
     throw new PluginError('invalid_argument', `maxReceiveMessageLength must be a positive integer up to 2^31-1, or -1 for no limit; got ${limit}`);
   }
-  return limit;
+  const kind = options.grpcServer ?? 'h2';
+  if (!GRPC_SERVER_KINDS.includes(kind)) {
+    throw new PluginError('invalid_argument', `grpcServer must be 'h2' or 'grpc-js', got ${JSON.stringify(kind)}`);
+  }
+  return { limit, kind };
 }
 
 /**
@@ -63,15 +78,17 @@ function validateServeGrpcOptions(options: ServeGrpcOptions): number {
  */
 export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtocol> {
   const { listener, logger } = options;
-  let limit: number;
+  let resolved: ResolvedServeGrpcOptions;
   try {
-    limit = validateServeGrpcOptions(options);
+    resolved = validateServeGrpcOptions(options);
   } catch (err) {
     await listener.close();
     throw err;
   }
+  const { limit, kind } = resolved;
   const stop = new AbortController();
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': limit });
+  const server = createConnectionServer(kind, limit);
+  const registrar = server.registrar;
   const health = createHealthService();
   const stdio = createStdioService(options.stdout, options.stderr, logger);
   // Knock mode: the main server takes the streams of the host's one connection (see listenMux).
@@ -90,6 +107,7 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
     logger,
     stop: stop.signal,
     maxReceiveMessageLength: limit,
+    grpcServer: kind,
     ...(muxListener ? { mux: muxListener.mux } : {}),
     ...(options.tls && { tls: options.tls }),
   });
@@ -131,13 +149,13 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
   };
 
   try {
-    server.addService(HealthService, health.implementation);
+    registrar.addService(HealthService, health.implementation);
     const brokerServer: GRPCBrokerServer = {
       startStream(call) {
         void broker.bind(call);
       },
     };
-    server.addService(GRPCBrokerService, brokerServer);
+    registrar.addService(GRPCBrokerService, brokerServer);
     const controllerServer: GRPCControllerServer = {
       shutdown(_call, callback) {
         logger.debug({}, 'host asked the plugin to shut down');
@@ -146,20 +164,20 @@ export async function serveGrpc(options: ServeGrpcOptions): Promise<ServerProtoc
         setImmediate(() => void close());
       },
     };
-    server.addService(GRPCControllerService, controllerServer);
-    server.addService(GRPCStdioService, stdio.implementation);
+    registrar.addService(GRPCControllerService, controllerServer);
+    registrar.addService(GRPCStdioService, stdio.implementation);
     for (const [name, plugin] of Object.entries(options.plugins)) {
       if (typeof plugin.server !== 'function') {
         throw new PluginError('unimplemented', `"${name}" is not a GRPC-compatible plugin; give its definition a gRPC server half, or serve it over netrpc`);
       }
       try {
-        await plugin.server(broker, server);
+        await plugin.server(broker, registrar);
       } catch (err) {
         throw new PluginError('internal', `error registering "${name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
     }
     // After the plugins registered: a plugin may add the descriptor sets of its services while registering.
-    addReflection(server, options.reflectionDescriptorSets);
+    addReflection(registrar, options.reflectionDescriptorSets);
     serving = mainStreams ?? serveOn(server, listener, options.tls, logger);
   } catch (err) {
     await abort(err);

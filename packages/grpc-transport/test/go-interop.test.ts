@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CLIENT_TRANSPORTS } from './transports.js';
+import { CLIENT_TRANSPORTS, SERVER_TRANSPORTS } from './transports.js';
 import { PluginError, silentLogger, type ClientProtocol, type Logger } from '@plugwire/core';
 import { buildGo, goSkipReason } from '../../../test/support/go.js';
 import { PassThrough } from 'node:stream';
@@ -123,7 +123,7 @@ describe.skipIf(goSkipReason() !== undefined).each(CLIENT_TRANSPORTS)('gRPC tran
   });
 });
 
-describe.skipIf(goSkipReason() !== undefined)('gRPC transport serving a go-plugin v1.0.1 host', () => {
+describe.skipIf(goSkipReason() !== undefined).each(SERVER_TRANSPORTS)('gRPC transport (%s server) serving a go-plugin v1.0.1 host', (grpcServer) => {
   const sockets = socketDir();
   let binary: string;
   beforeAll(async () => {
@@ -135,6 +135,7 @@ describe.skipIf(goSkipReason() !== undefined)('gRPC transport serving a go-plugi
     const pluginStdout = new PassThrough();
     const pluginStderr = new PassThrough();
     const server = await serveGrpc({
+      grpcServer,
       plugins: { echo: echoPlugin({ stdout: pluginStdout, stderr: pluginStderr }) },
       listener: await unixListener(sockets.dir),
       createListener: () => unixListener(sockets.dir),

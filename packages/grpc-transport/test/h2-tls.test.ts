@@ -9,13 +9,13 @@ import { generateIdentity, listenUnix, mutualTls } from '@plugwire/net';
 import { connectGrpc, serveGrpc } from '../src/index.js';
 import { echoPlugin, type EchoApi } from './echo-plugin.js';
 import { socketDir } from './support.js';
-import { CLIENT_TRANSPORTS } from './transports.js';
+import { TRANSPORT_PAIRS } from './transports.js';
 
 const host = generateIdentity();
 const plugin = generateIdentity();
 const stranger = generateIdentity();
 
-describe.each(CLIENT_TRANSPORTS)('host (%s client) over pinned mutual TLS', (transport) => {
+describe.each(TRANSPORT_PAIRS)('host ($client client) over pinned mutual TLS to a plugin ($server server)', ({ client: transport, server: grpcServer }) => {
   let server: ServerProtocol | undefined;
   let client: ClientProtocol | undefined;
   let sockets: ReturnType<typeof socketDir> | undefined;
@@ -31,6 +31,7 @@ describe.each(CLIENT_TRANSPORTS)('host (%s client) over pinned mutual TLS', (tra
     const dir = join(sockets.dir, 'plugin');
     mkdirSync(dir);
     server = await serveGrpc({
+      grpcServer,
       plugins: { echo: echoPlugin() },
       listener: await listenUnix({ dir }),
       createListener: () => listenUnix({ dir }),

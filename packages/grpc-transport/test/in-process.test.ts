@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CLIENT_TRANSPORTS } from './transports.js';
+import { TRANSPORT_PAIRS } from './transports.js';
 import { PluginError, silentLogger, type ClientProtocol, type Logger, type ServerProtocol } from '@plugwire/core';
 import { connectGrpc, serveGrpc, type GrpcPlugin } from '../src/index.js';
 import { echoPlugin, type EchoApi } from './echo-plugin.js';
@@ -39,7 +39,7 @@ interface Harness {
   warnings: string[];
 }
 
-describe.each(CLIENT_TRANSPORTS)('gRPC transport, TS host (%s client) and TS plugin over a unix socket', (transport) => {
+describe.each(TRANSPORT_PAIRS)('gRPC transport, TS host ($client client) and TS plugin ($server server) over a unix socket', ({ client: transport, server: grpcServer }) => {
   let sockets: ReturnType<typeof socketDir>;
   let h: Harness;
 
@@ -47,7 +47,7 @@ describe.each(CLIENT_TRANSPORTS)('gRPC transport, TS host (%s client) and TS plu
     const pluginStdout = new PassThrough();
     const pluginStderr = new PassThrough();
     const listener = await unixListener(sockets.dir);
-    const server = await serveGrpc({
+    const server = await serveGrpc({ grpcServer,
       plugins: plugins ?? { echo: echoPlugin({ stdout: pluginStdout, stderr: pluginStderr }) },
       listener,
       createListener: () => unixListener(sockets.dir),
@@ -111,7 +111,7 @@ describe.each(CLIENT_TRANSPORTS)('gRPC transport, TS host (%s client) and TS plu
       address: { network: 'tcp' as const, address: `127.0.0.1:${port}` },
       close: () => new Promise<void>((resolve) => tcp.close(() => resolve())),
     };
-    const server = await serveGrpc({ plugins: { echo: echoPlugin() }, listener, createListener: () => unixListener(sockets.dir), logger: silentLogger });
+    const server = await serveGrpc({ grpcServer, plugins: { echo: echoPlugin() }, listener, createListener: () => unixListener(sockets.dir), logger: silentLogger });
     const client = await connectGrpc({ transport, address: server.address, plugins: { echo: echoPlugin() }, logger: silentLogger, brokerSocketDir: sockets.dir });
     h = { server, client } as Harness;
     const api = (await client.dispense('echo')) as EchoApi;
@@ -169,7 +169,7 @@ describe.each(CLIENT_TRANSPORTS)('gRPC transport, TS host (%s client) and TS plu
   it('holds plugin output until a host reads it (backpressure), then delivers it all', async () => {
     const pluginStdout = new PassThrough({ highWaterMark: 1024 });
     const listener = await unixListener(sockets.dir);
-    const server = await serveGrpc({
+    const server = await serveGrpc({ grpcServer,
       plugins: {},
       listener,
       createListener: () => unixListener(sockets.dir),
@@ -190,7 +190,7 @@ describe.each(CLIENT_TRANSPORTS)('gRPC transport, TS host (%s client) and TS plu
   it('pauses mirroring while the host target is full and loses nothing', async () => {
     const pluginStdout = new PassThrough();
     const listener = await unixListener(sockets.dir);
-    const server = await serveGrpc({ plugins: {}, listener, createListener: () => unixListener(sockets.dir), stdout: pluginStdout, logger: silentLogger });
+    const server = await serveGrpc({ grpcServer, plugins: {}, listener, createListener: () => unixListener(sockets.dir), stdout: pluginStdout, logger: silentLogger });
     const received: Buffer[] = [];
     let pending = 0;
     let maxPending = 0;
@@ -231,7 +231,7 @@ describe.each(CLIENT_TRANSPORTS)('gRPC transport, TS host (%s client) and TS plu
 
   it('refuses to serve a plugin that has no gRPC server half, releasing the listener', async () => {
     const listener = await unixListener(sockets.dir);
-    const err = await serveGrpc({ plugins: { kv: {} }, listener, createListener: () => unixListener(sockets.dir), logger: silentLogger }).catch(
+    const err = await serveGrpc({ grpcServer, plugins: { kv: {} }, listener, createListener: () => unixListener(sockets.dir), logger: silentLogger }).catch(
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(PluginError);
@@ -256,7 +256,7 @@ describe.each(CLIENT_TRANSPORTS)('gRPC transport, TS host (%s client) and TS plu
 
   it('describes the user services given as descriptor sets in reflection too', async () => {
     const listener = await unixListener(sockets.dir);
-    const server = await serveGrpc({
+    const server = await serveGrpc({ grpcServer,
       plugins: { echo: echoPlugin() },
       listener,
       createListener: () => unixListener(sockets.dir),

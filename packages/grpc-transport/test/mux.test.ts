@@ -13,6 +13,7 @@ import { createSession, type YamuxSession } from '@plugwire/yamux';
 import { createStreamMux } from '../src/mux.js';
 import { serveGrpc } from '../src/serve.js';
 import { unixListener } from './support.js';
+import { SERVER_TRANSPORTS } from './transports.js';
 
 let cleanup: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -83,12 +84,12 @@ describe('createStreamMux', () => {
   });
 });
 
-describe('serveGrpc({ multiplex: true })', () => {
+describe.each(SERVER_TRANSPORTS)('serveGrpc({ multiplex: true }) on the %s server', (grpcServer) => {
   it('stops (done settles, socket removed) when the host\'s yamux session ends, as go-plugin\'s server does', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mux-serve-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const listener = await unixListener(dir);
-    const server = await serveGrpc({ plugins: {}, listener, createListener: () => unixListener(dir), logger: silentLogger, multiplex: true });
+    const server = await serveGrpc({ grpcServer, plugins: {}, listener, createListener: () => unixListener(dir), logger: silentLogger, multiplex: true });
     const socket = connect(listener.address.address);
     await once(socket, 'connect');
     const session = createSession(socket, 'client');

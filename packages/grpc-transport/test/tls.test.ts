@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SERVER_TRANSPORTS } from './transports.js';
 import { silentLogger, type ClientProtocol, type ServerProtocol } from '@plugwire/core';
 import { generateIdentity, listenUnix, mutualTls, type TransportTls } from '@plugwire/net';
 import { channelCredentials, connectGrpc, serveGrpc, unaryCall } from '../src/index.js';
@@ -35,7 +36,7 @@ async function sumAt(path: string, creds: grpc.ChannelCredentials): Promise<numb
   }
 }
 
-describe('gRPC transport over AutoMTLS', () => {
+describe.each(SERVER_TRANSPORTS)('gRPC transport over AutoMTLS (%s server)', (grpcServer) => {
   it('serves, calls back through the host broker and the plugin broker, and broker listeners refuse strangers', async () => {
     sockets = socketDir();
     const pluginTls: TransportTls = mutualTls(plugin, host.der);
@@ -46,6 +47,7 @@ describe('gRPC transport over AutoMTLS', () => {
     mkdirSync(pluginDir);
     mkdirSync(hostDir);
     server = await serveGrpc({
+      grpcServer,
       plugins: { echo: echoPlugin() },
       listener: await listenUnix({ dir: pluginDir }),
       createListener: () => listenUnix({ dir: pluginDir }),

@@ -141,43 +141,62 @@ export abstract class H2Endpoint {
   /** Set once the connection can take no new streams (GOAWAY, close, failure), with the reason. */
   error: PluginError | undefined;
 
+  /** @internal */
   protected readonly reader = new FrameReader(DEFAULT_MAX_FRAME_SIZE);
+  /** @internal */
   protected readonly decoder: HpackDecoder;
+  /** @internal */
   protected readonly encoder = new HpackEncoder(4096);
+  /** @internal */
   protected readonly streams = new Map<number, H2Stream>();
+  /** @internal */
   protected readonly sendable = new Set<H2Stream>();
+  /** @internal */
   protected active = 0;
+  /** @internal */
   protected peerMaxStreams = 100;
+  /** @internal */
   protected peerInitialWindow = 65535;
+  /** @internal */
   protected peerMaxFrame = DEFAULT_MAX_FRAME_SIZE;
+  /** @internal */
   protected sendWindow = 65535;
   private recvUnacked = 0;
   private recvAvailable: number;
   private out: Buffer[] = [];
   private outBytes = 0;
   private flushScheduled = false;
+  /** @internal */
   protected blocked = false;
+  /** @internal */
   protected goingAway = false;
   private block: { streamId: number; chunks: Buffer[]; length: number; endStream: boolean } | undefined;
   private readonly pings = new Map<string, () => void>();
   private pingSeq = 0;
   private resolveClosed!: () => void;
+  /** @internal */
   protected socketClosed = false;
+  /** Set when a connection error ended the connection while the socket lingers: nothing more is read or sent. */
+  private dead = false;
+  /** @internal */
   protected closing = false;
+  /** @internal */
   protected peerSettled = false;
   private lingerTimer: NodeJS.Timeout | undefined;
   /** Bytes of the client preface still expected (server side). */
   private prefaceLeft: number;
   private readonly flushNow = (): void => this.flush();
 
-  /**
+  /** @internal
    * @param peer - how messages name the other side ('the plugin', 'the host')
    * @param settings - this side's SETTINGS
    * @param expectPreface - true on the server: the client's preface comes first
    */
   protected constructor(
+    /** @internal */
     protected readonly socket: Duplex,
     private readonly limits: EndpointLimits,
+    /** @internal */
     protected readonly peer: string,
     settings: [number, number][],
     expectPreface: boolean,
@@ -234,23 +253,23 @@ export abstract class H2Endpoint {
 
   // ---- hooks of the two sides ----
 
-  /** A complete header block on a stream that is not open: the server opens a stream, the client checks the id. */
+  /** @internal A complete header block on a stream that is not open: the server opens a stream, the client checks the id. */
   protected abstract onUnknownHeaders(streamId: number, fields: HeaderField[], endStream: boolean, tooLarge: boolean): void;
-  /** A frame on a stream that is not open: a connection error when the stream was never opened, else ignored. */
+  /** @internal A frame on a stream that is not open: a connection error when the stream was never opened, else ignored. */
   protected abstract checkKnown(streamId: number): void;
-  /** What a RST_STREAM from the peer means for a stream. */
+  /** @internal What a RST_STREAM from the peer means for a stream. */
   protected abstract resetFailure(code: number): StreamFailure;
-  /** The peer sent GOAWAY. */
+  /** @internal The peer sent GOAWAY. */
   protected abstract onPeerGoAway(lastStreamId: number, code: number, debug: string): void;
-  /** The last stream id this side's final GOAWAY names. */
+  /** @internal The last stream id this side's final GOAWAY names. */
   protected abstract lastProcessedStream(): number;
-  /** After the peer's SETTINGS were applied. */
+  /** @internal After the peer's SETTINGS were applied. */
   protected afterSettings(): void {}
-  /** A stream closed (frees a concurrency slot). */
+  /** @internal A stream closed (frees a concurrency slot). */
   protected streamClosed(): void {}
-  /** Streams not yet open fail with the connection. */
+  /** @internal Streams not yet open fail with the connection. */
   protected failPending(_failure: StreamFailure): void {}
-  /** Timers of the side to clear when the connection ends. */
+  /** @internal Timers of the side to clear when the connection ends. */
   protected clearTimers(): void {}
 
   // ---- sending ----
@@ -329,12 +348,14 @@ export abstract class H2Endpoint {
     this.sendReset(stream, code);
   }
 
+  /** @internal */
   protected sendReset(stream: H2Stream, code: number): void {
     if (stream.state !== State.Open) return;
     if (!this.error || this.goingAway) this.send(rstStreamFrame(stream.id, code));
     this.closeStream(stream);
   }
 
+  /** @internal */
   protected sendHeaderBlock(streamId: number, block: Buffer, endStream: boolean): void {
     const max = this.peerMaxFrame;
     if (block.length <= max) {
@@ -360,7 +381,7 @@ export abstract class H2Endpoint {
     } while (off < block.length);
   }
 
-  /** Sends queued DATA (and trailers behind it) as the windows allow, round-robin over streams. */
+  /** @internal Sends queued DATA (and trailers behind it) as the windows allow, round-robin over streams. */
   protected pump(): void {
     while (this.sendable.size > 0 && !this.blocked) {
       let progressed = false;
@@ -412,13 +433,14 @@ export abstract class H2Endpoint {
     return false;
   }
 
-  /** This side ended the stream. */
+  /** @internal This side ended the stream. */
   protected afterLocalEnd(stream: H2Stream): void {
     if (stream.remoteEnded) this.closeStream(stream);
   }
 
+  /** @internal */
   protected send(buf: Buffer): void {
-    if (this.socketClosed || this.socket.destroyed) return;
+    if (this.socketClosed || this.dead || this.socket.destroyed) return;
     this.out.push(buf);
     this.outBytes += buf.length;
     if (!this.flushScheduled) {
@@ -427,10 +449,11 @@ export abstract class H2Endpoint {
     }
   }
 
+  /** @internal */
   protected flush(): void {
     this.flushScheduled = false;
     const out = this.out;
-    if (out.length === 0 || this.socketClosed) return;
+    if (out.length === 0 || this.socketClosed || this.dead) return;
     this.out = [];
     const total = this.outBytes;
     this.outBytes = 0;
@@ -449,7 +472,7 @@ export abstract class H2Endpoint {
   // ---- receiving ----
 
   private onBytes(chunk: Buffer): void {
-    if (this.socketClosed) return;
+    if (this.socketClosed || this.dead) return;
     try {
       if (this.prefaceLeft > 0) {
         const n = Math.min(this.prefaceLeft, chunk.length);
@@ -585,6 +608,7 @@ export abstract class H2Endpoint {
     stream.handler.onHeaders(decoded.fields, endStream, decoded.tooLarge);
   }
 
+  /** @internal */
   protected remoteEnd(stream: H2Stream): void {
     stream.remoteEnded = true;
     if (stream.localEnded && stream.queue.length === 0) this.closeStream(stream);
@@ -662,7 +686,7 @@ export abstract class H2Endpoint {
     this.checkWriteBacklog();
   }
 
-  /** A peer that sends frames needing answers but never reads them would grow the write buffer without end. */
+  /** @internal A peer that sends frames needing answers but never reads them would grow the write buffer without end. */
   protected checkWriteBacklog(): void {
     if (this.outBytes + this.socket.writableLength > 4 * this.limits.writeHighWater) {
       throw new FrameError(ErrorCode.ENHANCE_YOUR_CALM, `${this.peer} does not read what this side sends (write backlog over the limit)`);
@@ -699,12 +723,14 @@ export abstract class H2Endpoint {
 
   // ---- endings ----
 
+  /** @internal */
   protected streamError(stream: H2Stream, code: number, message: string): void {
     const error = new PluginError('protocol', `HTTP/2: ${message}`);
     this.failStream(stream, { kind: 'protocol', h2Code: code, error });
     if (!this.socketClosed) this.send(rstStreamFrame(stream.id, code));
   }
 
+  /** @internal */
   protected failStream(stream: H2Stream, failure: StreamFailure): void {
     if (stream.state === State.Closed) return;
     this.dropQueue(stream, failure.error);
@@ -713,11 +739,13 @@ export abstract class H2Endpoint {
     stream.handler.onFailure(failure);
   }
 
+  /** @internal */
   protected dropQueue(stream: H2Stream, error: PluginError): void {
     for (const p of stream.queue.splice(0)) if (p.cb) process.nextTick(p.cb, error);
     this.sendable.delete(stream);
   }
 
+  /** @internal */
   protected closeStream(stream: H2Stream): void {
     if (stream.state !== State.Open) return;
     stream.state = State.Closed;
@@ -728,7 +756,7 @@ export abstract class H2Endpoint {
     this.maybeFinish();
   }
 
-  /** After GOAWAY or close(): once no stream is left, say goodbye and close the socket. */
+  /** @internal After GOAWAY or close(): once no stream is left, say goodbye and close the socket. */
   protected maybeFinish(): void {
     if (!this.goingAway || this.active > 0 || this.socketClosed) return;
     this.send(goAwayFrame(this.lastProcessedStream(), ErrorCode.NO_ERROR));
@@ -739,14 +767,19 @@ export abstract class H2Endpoint {
     this.lingerTimer ??= setTimeout(() => this.socket.destroy(), 2000);
   }
 
+  /** @internal */
   protected connectionError(err: FrameError): void {
-    if (this.socketClosed) return;
+    if (this.socketClosed || this.dead) return;
     this.send(goAwayFrame(this.lastProcessedStream(), err.h2Code, err.message));
     this.flush();
-    this.fail(err);
+    this.fail(err, true);
   }
 
-  protected fail(error: PluginError): void {
+  /** @internal
+   * Fails every stream and ends the socket: at once, or (`linger`, after a GOAWAY) by ending this side and dropping
+   * what it reads, so that the peer can still read the GOAWAY before the socket is destroyed a moment later.
+   */
+  protected fail(error: PluginError, linger = false): void {
     if (!this.error || (this.goingAway && !this.closing)) this.error = error;
     this.goingAway = false;
     const failure: StreamFailure = { kind: 'connection', error };
@@ -755,7 +788,11 @@ export abstract class H2Endpoint {
     for (const done of this.pings.values()) done();
     this.pings.clear();
     this.clearTimers();
-    this.socket.destroy();
+    if (linger && !this.socketClosed && !this.dead) {
+      this.dead = true; // what arrives now is read and dropped, so the peer's end is still seen
+      this.socket.end();
+      this.lingerTimer ??= setTimeout(() => this.socket.destroy(), 1000);
+    } else this.socket.destroy();
   }
 }
 

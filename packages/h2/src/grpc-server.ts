@@ -48,6 +48,8 @@ export interface GrpcServerCall {
   readonly signal: AbortSignal;
   /** The client's address, e.g. `unix:/path` or `127.0.0.1:port`. */
   readonly peer: string;
+  /** The request's `:authority` (grpc-js's `getHost()`), when the client sent one. */
+  readonly authority: string | undefined;
   /** Starts delivering request messages (flow-control window returned as they are delivered, unless paused). */
   listen(listener: GrpcServerCallListener): void;
   /** Stops delivering messages and returning window (backpressure of a slow handler). */
@@ -128,6 +130,7 @@ function onDeadline(call: ServerCall): void {
 /** A call being served: the stream's handler and the handler's view of the call. */
 class ServerCall implements GrpcServerCall, StreamHandler {
   path = '';
+  authority: string | undefined = undefined;
   metadata: HeaderField[] = [];
   deadline: number | undefined = undefined;
   private listener: GrpcServerCallListener | undefined;
@@ -180,6 +183,7 @@ class ServerCall implements GrpcServerCall, StreamHandler {
       if (n.charCodeAt(0) === 58 /* : */) {
         if (n === ':method') method = f[1];
         else if (n === ':path') this.path = f[1];
+        else if (n === ':authority') this.authority = f[1];
       } else if (n === 'content-type') contentType = f[1];
       else if (n === 'grpc-timeout') timeout = f[1];
       else if (n === 'grpc-encoding') encoding = f[1];

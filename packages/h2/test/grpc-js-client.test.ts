@@ -9,7 +9,8 @@ import { serverHandlers, startOwnServer, type OwnServer } from './server-service
 import { TestService } from './test-service.js';
 
 const Client = grpc.makeGenericClientConstructor(TestService as unknown as grpc.ServiceDefinition, 'Test');
-type AnyClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+type Fn = (...args: unknown[]) => unknown;
+type AnyClient = grpc.Client & { unary: Fn; serverStream: Fn; clientStream: Fn; bidi: Fn };
 
 describe('grpc-js client against the h2 gRPC server', () => {
   let own: OwnServer;
@@ -39,7 +40,7 @@ describe('grpc-js client against the h2 gRPC server', () => {
   const unary = (req: Buffer, md = new grpc.Metadata(), options: grpc.CallOptions = {}) =>
     new Promise<{ res?: Buffer; err?: grpc.ServiceError; headers?: grpc.Metadata; trailers?: grpc.Metadata }>((resolve) => {
       let headers: grpc.Metadata | undefined;
-      const call = client.unary(req, md, options, (err: grpc.ServiceError | null, res?: Buffer) => {
+      const call = client.unary!(req, md, options, (err: grpc.ServiceError | null, res?: Buffer) => {
         call.on('status', (s: grpc.StatusObject) => resolve({ res, err: err ?? undefined, headers, trailers: s.metadata }));
       }) as grpc.ClientUnaryCall;
       call.on('metadata', (m: grpc.Metadata) => (headers = m));
@@ -73,20 +74,20 @@ describe('grpc-js client against the h2 gRPC server', () => {
   it('streams from the server, to the server, and both ways', async () => {
     const md = new grpc.Metadata();
     md.set('x-count', '5');
-    const ss = client.serverStream(Buffer.from('s'), md) as grpc.ClientReadableStream<Buffer>;
+    const ss = client.serverStream!(Buffer.from('s'), md) as grpc.ClientReadableStream<Buffer>;
     const got: string[] = [];
     for await (const m of ss) got.push((m as Buffer).toString());
     expect(got).toEqual(['s', 's', 's', 's', 's']);
 
     const sum = await new Promise<Buffer>((resolve, reject) => {
-      const cs = client.clientStream((err: grpc.ServiceError | null, res: Buffer) => (err ? reject(err) : resolve(res))) as grpc.ClientWritableStream<Buffer>;
+      const cs = client.clientStream!((err: grpc.ServiceError | null, res: Buffer) => (err ? reject(err) : resolve(res))) as grpc.ClientWritableStream<Buffer>;
       for (const s of ['a', 'bb', 'ccc']) cs.write(Buffer.from(s));
       cs.end();
     });
     expect(sum.readUInt32BE(0)).toBe(3);
     expect(sum.subarray(4).toString()).toBe('abbccc');
 
-    const bidi = client.bidi() as grpc.ClientDuplexStream<Buffer, Buffer>;
+    const bidi = client.bidi!() as grpc.ClientDuplexStream<Buffer, Buffer>;
     const echoed: string[] = [];
     const done = (async () => {
       for await (const m of bidi) echoed.push((m as Buffer).toString());
@@ -138,6 +139,8 @@ describe('grpc-js client against the h2 gRPC server', () => {
     await aborted;
     expect(seen[0]!.signal.reason).toMatchObject({ code: 'aborted' });
     expect(seen[0]!.metadata.find(([n]) => n === 'user-agent')?.[1]).toContain('grpc-node-js');
+    expect(seen[0]!.authority).toBeTypeOf('string');
+    expect(seen[0]!.peer).toMatch(/^unix:/);
     expect(seen[0]!.metadata.some(([n]) => n === 'content-type' || n === 'te' || n.startsWith(':'))).toBe(false);
   });
 

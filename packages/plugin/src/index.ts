@@ -14,7 +14,7 @@ export type {
 } from './definition.js';
 export { DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, DEFAULT_START_TIMEOUT, validateClientOptions } from './options.js';
 export type { ClientOptions, CommandOptions, ResolvedClientOptions } from './options.js';
-export type { GrpcClientTransport } from '@plugwire/grpc-transport';
+export type { GrpcClientTransport, GrpcServerKind, GrpcServiceRegistrar } from '@plugwire/grpc-transport';
 export { serve, validateServeOptions } from './serve.js';
 export type { ResolvedServeOptions, ServeOptions, ServeTestOptions } from './serve.js';
 export { listen } from '@plugwire/net';

@@ -2,6 +2,7 @@ import { PluginError, type HandshakeConfig, type Listener, type Logger, type Pro
 import { checkMagicCookie, formatHandshake, negotiateVersion, parseGoBool, parseProtocolVersions } from '@plugwire/handshake';
 import { encodeHandshakeCert, generateIdentity, listen, pluginAutoMtls, userTls, type ListenOptions, type TlsSettings, type TransportTls } from '@plugwire/net';
 import type { ReattachConfig } from '@plugwire/process';
+import type { GrpcServerKind } from '@plugwire/grpc-transport';
 import type { ImplementedPluginSet } from './definition.js';
 import { createPluginLogger } from './plugin-logger.js';
 import { captureStdio } from './stdio.js';
@@ -28,6 +29,12 @@ export interface ServeOptions<P extends ImplementedPluginSet = ImplementedPlugin
   readonly listen?: ListenOptions;
   /** Largest gRPC message the plugin accepts, in bytes; -1 for no limit. @default 4 MiB + 64 KiB (grpc-go's 4 MiB plus framing) */
   readonly maxReceiveMessageLength?: number;
+  /**
+   * The server a gRPC plugin serves with: `h2`, plugwire's own HTTP/2 gRPC server, or `grpc-js`, @grpc/grpc-js's
+   * `Server`. Both run the same service definitions and handlers (grpc-js's call objects).
+   * @default 'h2'
+   */
+  readonly grpcServer?: GrpcServerKind;
   /** The plugin's logger, also handed to implementation factories. @default hclog JSON on the real stderr at the host's level ({@link createPluginLogger}) */
   readonly logger?: Logger;
   /** Exit the process (status 0) once the host asked the plugin to stop. @default true (false in test mode) */
@@ -56,6 +63,8 @@ export interface ResolvedServeOptions<P extends ImplementedPluginSet = Implement
   readonly listen: ListenOptions;
   /** Largest gRPC message accepted, or undefined for the gRPC transport's default. */
   readonly maxReceiveMessageLength: number | undefined;
+  /** The gRPC server to serve with. */
+  readonly grpcServer: GrpcServerKind;
   /** The plugin's logger. */
   readonly logger: Logger;
   /** Whether to exit the process after shutdown. */
@@ -101,6 +110,9 @@ export function validateServeOptions<P extends ImplementedPluginSet>(options: Se
   if (options.protocol !== undefined && options.protocol !== 'grpc' && options.protocol !== 'netrpc') {
     fail(`protocol ${JSON.stringify(options.protocol)} is not 'grpc' or 'netrpc'`);
   }
+  if (options.grpcServer !== undefined && options.grpcServer !== 'h2' && options.grpcServer !== 'grpc-js') {
+    fail(`grpcServer must be 'h2' or 'grpc-js', got ${JSON.stringify(options.grpcServer)}`);
+  }
   if (options.tls !== undefined && typeof options.tls !== 'function') fail('tls must be a function returning the plugin\'s TLS settings');
   const env = options.env ?? process.env;
   return {
@@ -110,6 +122,7 @@ export function validateServeOptions<P extends ImplementedPluginSet>(options: Se
     protocol: options.protocol,
     listen: options.listen ?? {},
     maxReceiveMessageLength: options.maxReceiveMessageLength,
+    grpcServer: options.grpcServer ?? 'h2',
     logger: options.logger ?? createPluginLogger({ env }),
     exitOnShutdown: options.test ? false : (options.exitOnShutdown ?? true),
     test: options.test,
@@ -175,7 +188,7 @@ export async function serve<P extends ImplementedPluginSet>(options: ServeOption
     const common = { plugins: served, listener, createListener, logger, stdout: test ? undefined : stdio.stdout, stderr: test ? undefined : stdio.stderr, ...(tls && { tls }) };
     server =
       protocol === 'grpc'
-        ? await (await import('./grpc/transport.js')).serve({ ...common, multiplex, maxReceiveMessageLength: o.maxReceiveMessageLength })
+        ? await (await import('./grpc/transport.js')).serve({ ...common, multiplex, maxReceiveMessageLength: o.maxReceiveMessageLength, grpcServer: o.grpcServer })
         : await (await import('./netrpc/transport.js')).serve(common);
   } catch (err) {
     await listener.close();
@@ -228,3 +241,26 @@ export async function serve<P extends ImplementedPluginSet>(options: ServeOption
     process.exit(0);
   }
 }
+
+// As the `@plugwire/plugin/serve` entry, this file also gives what a plugin needs beside serve(), and nothing of the
+// host side: importing it loads neither Client nor @plugwire/process, so a plugin has less to load at start than from
+// the package root (bench/boot.bench.ts). The same functions as the root's; a host keeps importing the root.
+export { definePlugin } from './definition.js';
+export type {
+  ClientOf,
+  ImplementationFactory,
+  ImplementedPlugin,
+  ImplementedPluginSet,
+  PluginContext,
+  PluginDefinition,
+  PluginHalves,
+  PluginSet,
+} from './definition.js';
+export { createPluginLogger, LOG_LEVEL_ENV } from './plugin-logger.js';
+export type { PluginLoggerOptions } from './plugin-logger.js';
+export type { GrpcConnection, GrpcHalves } from './grpc/types.js';
+export type { NetRpcConnection, NetRpcHalves } from './netrpc/types.js';
+export type { ListenOptions, TlsSettings } from '@plugwire/net';
+export type { GrpcServerKind, GrpcServiceRegistrar } from '@plugwire/grpc-transport';
+export { PluginError, silentLogger } from '@plugwire/core';
+export type { AbortOptions, HandshakeConfig, Logger, LogLevel, PluginErrorCode, ProtocolName } from '@plugwire/core';

@@ -15,30 +15,38 @@ import { api, handshake, type Api } from './fixtures/promise-greeter.js';
 
 const TRANSPORTS = ['h2', 'grpc-js'] as const;
 type Transport = (typeof TRANSPORTS)[number];
+/** The plugin serves on both gRPC servers: plugwire's h2 (the default) and grpc-js's. */
+const SERVERS = ['h2', 'grpc-js'] as const;
+type Server = (typeof SERVERS)[number];
+const PAIRS = SERVERS.flatMap((server) => TRANSPORTS.map((transport) => ({ server, transport })));
 
 let controller: AbortController;
-let served: Promise<void>;
+const served: Promise<void>[] = [];
 let config: ReattachConfig;
-const clients = new Map<Transport, Client<{ api: typeof api }>>();
-const apis = new Map<Transport, Api>();
+const clients = new Map<string, Client<{ api: typeof api }>>();
+const apis = new Map<string, Api>();
+const key = (server: Server, transport: Transport): string => `${server}/${transport}`;
 
 beforeAll(async () => {
   controller = new AbortController();
-  config = await new Promise<ReattachConfig>((resolve) => {
-    served = serve({ handshake, plugins: { api: api.implement({} as Api) }, logger: silentLogger, test: { signal: controller.signal, onReattachConfig: resolve } });
-  });
-  for (const transport of TRANSPORTS) {
-    const c = new Client({ handshake, plugins: { api }, reattach: config, logger: silentLogger, grpcTransport: transport });
-    clients.set(transport, c);
-    apis.set(transport, await c.dispense('api'));
+  for (const server of SERVERS) {
+    const reattach = await new Promise<ReattachConfig>((resolve) => {
+      served.push(serve({ handshake, plugins: { api: api.implement({} as Api) }, grpcServer: server, logger: silentLogger, test: { signal: controller.signal, onReattachConfig: resolve } }));
+    });
+    if (server === 'h2') config = reattach;
+    for (const transport of TRANSPORTS) {
+      const c = new Client({ handshake, plugins: { api }, reattach, logger: silentLogger, grpcTransport: transport });
+      clients.set(key(server, transport), c);
+      apis.set(key(server, transport), await c.dispense('api'));
+    }
   }
 });
 
 afterAll(async () => {
-  // Aborted, not killed: the clients share the test-mode plugin (kill() would ask it to shut down).
+  // Aborted, not killed: the clients share the test-mode plugins (kill() would ask them to shut down).
   for (const c of clients.values()) c.abort();
   controller.abort();
-  await served;
+  await Promise.all(served);
 });
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -51,12 +59,12 @@ async function* numbers(...values: number[]): AsyncGenerator<{ value: number }> 
   for (const value of values) yield { value };
 }
 
-describe.each(TRANSPORTS)('gRPC promise client on a proto-loader service, host transport %s', (transport) => {
+describe.each(PAIRS)('gRPC promise client on a proto-loader service, host transport $transport, plugin on the $server server', ({ server, transport }) => {
   let client: Client<{ api: typeof api }>;
   let greeter: PromiseClient<GreeterServiceDefinition>;
   beforeAll(() => {
-    client = clients.get(transport)!;
-    greeter = apis.get(transport)!.greeter;
+    client = clients.get(key(server, transport))!;
+    greeter = apis.get(key(server, transport))!.greeter;
   });
 
   it('calls unary methods as promises', async () => {
@@ -180,14 +188,15 @@ function failures(a: Api): Record<string, () => Promise<unknown>> {
 }
 
 describe('h2 and grpc-js report the same failures the same way', () => {
-  it('deadline, abort, UNIMPLEMENTED, server errors', async () => {
+  it('deadline, abort, UNIMPLEMENTED, server errors: on both host transports, against both plugin servers', async () => {
     const seen: Record<string, Record<string, unknown>> = {};
-    for (const transport of TRANSPORTS) {
-      seen[transport] = {};
-      for (const [name, call] of Object.entries(failures(apis.get(transport)!))) seen[transport]![name] = await outcome(call);
+    for (const { server, transport } of PAIRS) {
+      const k = key(server, transport);
+      seen[k] = {};
+      for (const [name, call] of Object.entries(failures(apis.get(k)!))) seen[k]![name] = await outcome(call);
     }
-    expect(seen.h2).toEqual(seen['grpc-js']);
-    expect(seen.h2).toEqual({
+    for (const k of Object.keys(seen)) expect(seen[k], k).toEqual(seen['h2/h2']);
+    expect(seen['h2/h2']).toEqual({
       deadline: { code: 'timeout', grpcStatus: undefined },
       abort: { code: 'aborted', grpcStatus: undefined },
       'abort of a stream': { code: 'aborted', grpcStatus: undefined },
@@ -200,7 +209,7 @@ describe('h2 and grpc-js report the same failures the same way', () => {
 
   it('the h2 transport calls without grpc-js’s client layer, the grpc-js one through it', async () => {
     // grpc-js reports a failed call as its ServiceError (with metadata), which the helper keeps as the cause.
-    const cause = async (t: Transport): Promise<unknown> => ((await apis.get(t)!.greeter.Greet({ name: 'fail' }).catch((e: unknown) => e)) as PluginError).cause;
+    const cause = async (t: Transport): Promise<unknown> => ((await apis.get(key('h2', t))!.greeter.Greet({ name: 'fail' }).catch((e: unknown) => e)) as PluginError).cause;
     expect(await cause('grpc-js')).toHaveProperty('metadata');
     expect(await cause('h2')).toBeUndefined();
   });

@@ -19,6 +19,11 @@ export interface FrameDecoderOptions {
    * payload is buffered. Set it to the largest receive window.
    */
   readonly maxDataLength: number;
+  /**
+   * Called with the header of every non-empty Data frame before its payload is collected; throwing rejects the
+   * frame there, so a frame longer than its stream's window is refused without buffering it.
+   */
+  readonly onDataHeader?: (header: FrameHeader) => void;
 }
 
 /** Incremental decoder of yamux frames. */
@@ -72,6 +77,7 @@ export function createFrameDecoder(
       if (length > options.maxDataLength) {
         fail(`yamux: data frame of ${length} bytes on stream ${streamId} exceeds the ${options.maxDataLength}-byte window`);
       }
+      options.onDataHeader?.(frame);
       pending = frame;
       remaining = length;
       parts = [];

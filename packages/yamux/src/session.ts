@@ -1,9 +1,9 @@
 // The yamux session: frames in (via the pure decoder) and out, stream bookkeeping, go-away, ping, keepalive.
 import type { Duplex } from 'node:stream';
 import { PluginError, abortError, throwIfAborted, type AbortOptions, type Resource } from '@plugwire/core';
-import { Flag, FrameType, GoAwayCode, HEADER_SIZE, MAX_STREAM_ID } from './constants.js';
+import { Flag, FrameType, GoAwayCode, HEADER_SIZE, INITIAL_STREAM_WINDOW, MAX_STREAM_ID } from './constants.js';
 import { createFrameDecoder, type DecodedFrame } from './decoder.js';
-import { encodeHeader } from './frame.js';
+import { encodeHeader, type FrameHeader } from './frame.js';
 import { validateYamuxOptions, type ResolvedYamuxOptions, type YamuxOptions } from './options.js';
 import { StreamImpl, type StreamHost, type YamuxStream } from './stream.js';
 
@@ -119,7 +119,10 @@ class Session implements YamuxSession, StreamHost {
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
-    this.decoder = createFrameDecoder((f) => this.onFrame(f), { maxDataLength: opts.maxStreamWindowSize });
+    this.decoder = createFrameDecoder((f) => this.onFrame(f), {
+      maxDataLength: opts.maxStreamWindowSize,
+      onDataHeader: (h) => this.checkData(h),
+    });
     conn.on('data', this.onData);
     conn.on('end', this.onEnd);
     conn.on('error', this.onError);
@@ -307,6 +310,17 @@ class Session implements YamuxSession, StreamHost {
     // No stream: most likely one this side reset; yamux drops such frames (the decoder bounded the payload).
     if (!stream) return;
     stream.onFrame(f.type, f.flags, f.length, f.payload);
+  }
+
+  /** Refuses a Data frame longer than its stream's window at its header (its payload is not buffered). */
+  private checkData(h: FrameHeader): void {
+    if (h.flags & Flag.SYN) {
+      if (h.length > INITIAL_STREAM_WINDOW) {
+        this.protocolError(`yamux: stream ${h.streamId} opened with ${h.length} bytes, more than the ${INITIAL_STREAM_WINDOW}-byte initial window`);
+      }
+      return;
+    }
+    this.streams.get(h.streamId)?.checkData(h.length);
   }
 
   /** A new remote stream id must have the peer's parity and must not be one it used before. */

@@ -119,9 +119,7 @@ export class StreamImpl extends Duplex implements YamuxStream {
       }
     } else if (length > 0) {
       if (this.remoteClosed) this.host.protocolError(`yamux: data on stream ${this.id} after its FIN`);
-      if (length > this.recvWindow) {
-        this.host.protocolError(`yamux: stream ${this.id} received ${length} bytes with only ${this.recvWindow} left in its window`);
-      }
+      this.checkData(length);
       this.recvWindow -= length;
       if (!this.endPushed && !this.destroyed) {
         for (const p of payload) this.inbox.push(p);
@@ -134,6 +132,13 @@ export class StreamImpl extends Duplex implements YamuxStream {
       this.remoteClosed = true;
       this.flushRead();
       if (this.localClosed) this.finishWire();
+    }
+  }
+
+  /** A Data frame of `length` bytes must fit the receive window left. */
+  checkData(length: number): void {
+    if (length > this.recvWindow) {
+      this.host.protocolError(`yamux: stream ${this.id} received ${length} bytes with only ${this.recvWindow} left in its window`);
     }
   }
 

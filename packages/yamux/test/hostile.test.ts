@@ -33,6 +33,9 @@ describe('yamux session against hostile input', () => {
       [syn(2), encodeHeader(FrameType.Data, 0, 2, 200_000), Buffer.alloc(200_000), encodeHeader(FrameType.Data, 0, 2, 100_000), Buffer.alloc(100_000)],
       /only 62144 left in its window/,
     ],
+    // Rejected at the header, before any payload arrives: nothing is buffered for it (no payload is sent here).
+    ['a data frame longer than its stream window', [syn(2), encodeHeader(FrameType.Data, 0, 2, 1 << 20)], /1048576 bytes with only 262144 left/],
+    ['a SYN with more data than the initial window', [encodeHeader(FrameType.Data, Flag.SYN, 2, 300_000)], /more than the 262144-byte initial window/],
     ['a stream id of this side’s parity', [syn(3)], /this side's parity/],
     ['stream id 0 with SYN', [syn(0)], /parity/],
     ['the same stream opened twice', [syn(2), syn(2)], /twice/],

@@ -1,8 +1,8 @@
 // The gRPC transport behind Client and serve(), loaded only when a plugin speaks gRPC: plugin definitions adapted
 // to the transport's plugin shape.
-import type { ChannelInterface, Server } from '@grpc/grpc-js';
+import type { ChannelInterface } from '@grpc/grpc-js';
 import type { ClientProtocol, ConnectTransportOptions, ServeTransportOptions, ServerProtocol } from '@plugwire/core';
-import { connectGrpc, encodeFileDescriptorProto, fileDescriptorSet, serveGrpc, type GrpcBroker, type GrpcClientTransport, type GrpcPlugin } from '@plugwire/grpc-transport';
+import { connectGrpc, encodeFileDescriptorProto, fileDescriptorSet, serveGrpc, type GrpcBroker, type GrpcClientTransport, type GrpcPlugin, type GrpcServerKind, type GrpcServiceRegistrar } from '@plugwire/grpc-transport';
 import type { TransportTls } from '@plugwire/net';
 import type { PluginDefinition } from '../definition.js';
 import { client } from './client.js';
@@ -46,7 +46,7 @@ interface Described {
 }
 
 /** Adds the services a server half returned, and keeps what describes them for reflection. */
-function register(server: Server, result: void | ServiceImplementation | readonly ServiceImplementation[], described: Described): void {
+function register(server: GrpcServiceRegistrar, result: void | ServiceImplementation | readonly ServiceImplementation[], described: Described): void {
   if (result === undefined) return;
   for (const s of Array.isArray(result) ? (result as readonly ServiceImplementation[]) : [result as ServiceImplementation]) {
     server.addService(s.service, s.implementation);
@@ -72,7 +72,7 @@ async function describe(described: Described): Promise<Uint8Array[]> {
 
 /** Serves plugins over gRPC. */
 export function serve(
-  options: Omit<ServeTransportOptions<GrpcPlugin>, 'plugins'> & { readonly plugins: Readonly<Record<string, Served>>; readonly maxReceiveMessageLength: number | undefined; readonly multiplex: boolean; readonly tls?: TransportTls },
+  options: Omit<ServeTransportOptions<GrpcPlugin>, 'plugins'> & { readonly plugins: Readonly<Record<string, Served>>; readonly maxReceiveMessageLength: number | undefined; readonly multiplex: boolean; readonly tls?: TransportTls; readonly grpcServer: GrpcServerKind },
 ): Promise<ServerProtocol> {
   // Filled while the plugins register; reflection reads it on its first call.
   const described: Described = { files: [], schemas: new Set() };

@@ -138,7 +138,8 @@ export interface GrpcHalves<T, I = T> {
    * `server` yourself.
    * @param impl - the implementation bound with `definition.implement()`
    * @param transport - what the gRPC transport's own plugin `server` gets: the broker (extra connections to the
-   *   host, for callbacks) and the plugin's grpc-js server
+   *   host, for callbacks) and the plugin's gRPC server (plugwire's h2 server or grpc-js's, as the `grpcServer`
+   *   serve option chose; `server.addService(...)` works on both)
    */
   server(
     impl: I,
