@@ -1,7 +1,10 @@
 // Handler-semantics parity: the same grpc-js handlers served by plugwire's h2 server and by grpc-js's server,
 // called by the same grpc-js client, give the same replies, status codes, details, headers and trailers; the
-// handlers see the same metadata, cancellation, deadline and backpressure.
+// handlers see the same metadata, cancellation, deadline and backpressure. Both drop a peer sending garbage and
+// close a connection that never spoke HTTP/2.
 import * as grpc from '@grpc/grpc-js';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createConnectionServer } from '../src/grpc-server.js';
 import { serveOn, type ServingServer } from '../src/serve-on.js';
@@ -145,6 +148,7 @@ describe.each(SERVER_TRANSPORTS)('grpc-js handlers served by the %s server', (ki
   let serving: ServingServer;
   let client: grpc.Client;
   let observed: Observed;
+  let socketPath: string;
 
   beforeEach(async () => {
     dir = socketDir();
@@ -153,6 +157,7 @@ describe.each(SERVER_TRANSPORTS)('grpc-js handlers served by the %s server', (ki
     server.registrar.addService(service, handlers(observed));
     const listener = await unixListener(dir.dir);
     serving = serveOn(server, listener);
+    socketPath = listener.address.address;
     client = new grpc.Client(`unix:${listener.address.address}`, grpc.credentials.createInsecure());
   });
   afterEach(async () => {
@@ -292,5 +297,25 @@ describe.each(SERVER_TRANSPORTS)('grpc-js handlers served by the %s server', (ki
     call.end();
     expect((await status).code).toBe(0);
     expect(got).toEqual([10]);
+  });
+
+  it('a peer sending garbage loses its connection; the server keeps serving', async () => {
+    const raw = connect(socketPath);
+    raw.on('error', () => undefined);
+    raw.resume(); // read what the server sends, so its hang-up is seen
+    await once(raw, 'connect');
+    raw.write(Buffer.alloc(64 * 1024, 'x'));
+    await once(raw, 'close');
+    expect((await unary({ mode: 'ok', text: 'after' })).value?.text).toBe('after');
+  });
+
+  it('close() ends a connection that never sent the HTTP/2 preface (after the grace period at most)', async () => {
+    const raw = connect(socketPath);
+    raw.on('error', () => undefined);
+    raw.resume(); // read what the server sends, so its hang-up is seen
+    await once(raw, 'connect');
+    const closed = once(raw, 'close');
+    await serving.close();
+    await closed;
   });
 });

@@ -17,24 +17,32 @@ export function toStatus(err: unknown): Partial<grpc.StatusObject> {
   return { code: grpc.status.UNKNOWN, details: String(err) };
 }
 
-// Both made on first use: a handler that reads neither costs no AbortController, no 'cancelled' listener and (on
-// plugwire's h2 server, which builds a call's Metadata lazily) no Metadata.
+/**
+ * A handler's context: the signal and the metadata are both made on first use, so a handler that reads neither
+ * costs no AbortController, no 'cancelled' listener and (on plugwire's h2 server, which builds a call's Metadata
+ * lazily) no Metadata. A class, so that its getters live on the prototype, not on each call's object.
+ */
+class CallContext implements HandlerContext {
+  #controller: AbortController | undefined;
+  constructor(readonly call: Call) {}
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      const c = (this.#controller = new AbortController());
+      const cancel = (): void => c.abort(new PluginError('aborted', 'the caller cancelled the gRPC call'));
+      (this.call as NodeJS.EventEmitter).once('cancelled', cancel);
+      if (this.call.cancelled) cancel();
+    }
+    return this.#controller.signal;
+  }
+
+  get metadata(): grpc.Metadata {
+    return this.call.metadata;
+  }
+}
+
 function contextOf(call: Call): HandlerContext {
-  let controller: AbortController | undefined;
-  return {
-    get signal() {
-      if (!controller) {
-        const c = (controller = new AbortController());
-        const cancel = (): void => c.abort(new PluginError('aborted', 'the caller cancelled the gRPC call'));
-        (call as NodeJS.EventEmitter).once('cancelled', cancel);
-        if (call.cancelled) cancel();
-      }
-      return controller.signal;
-    },
-    get metadata() {
-      return call.metadata;
-    },
-  };
+  return new CallContext(call);
 }
 
 async function send(call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, messages: AsyncIterable<unknown>): Promise<void> {
@@ -60,9 +68,19 @@ function requests(call: grpc.ServerReadableStream<unknown, unknown> | grpc.Serve
 function adapt(handler: AnyHandler, def: grpc.MethodDefinition<unknown, unknown>): grpc.UntypedHandleCall {
   if (!def.requestStream && !def.responseStream) {
     return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      Promise.resolve()
-        .then(() => handler(call.request, contextOf(call)))
-        .then((res) => callback(null, res), (err: unknown) => callback(toStatus(err)));
+      // Called directly, one promise at most: a unary call is the hot path.
+      let result: unknown;
+      try {
+        result = handler(call.request, contextOf(call));
+      } catch (err) {
+        callback(toStatus(err));
+        return;
+      }
+      if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+        (result as PromiseLike<unknown>).then((res) => callback(null, res), (err: unknown) => callback(toStatus(err)));
+      } else {
+        callback(null, result);
+      }
     };
   }
   if (!def.requestStream) {
