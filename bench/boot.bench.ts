@@ -115,16 +115,14 @@ function node22(): string | undefined {
 
 /**
  * Builds a V8 startup snapshot of the netrpc-only kv plugin (examples/src/kv/plugin-snapshot.ts bundled to one
- * CommonJS file, node:tls swapped for a lazy proxy since the snapshot builder cannot hold it). Returns the blob, or
- * the reason it could not be built.
+ * CommonJS file, node:tls swapped for examples/tls-lazy.cjs since the snapshot builder cannot hold it), the recipe
+ * of examples/README.md. Returns the blob, or the reason it could not be built.
  */
 async function buildSnapshot(dir: string): Promise<string | Error> {
   try {
     const { build } = await import('esbuild');
     const entry = join(dir, 'plugin-snapshot.cjs');
-    const shim = join(dir, 'tls-lazy.cjs');
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(shim, "let tls; module.exports = new Proxy({}, { get: (_, key) => (tls ??= require('node:tls'))[key] });\n");
+    const shim = join(examples, 'tls-lazy.cjs');
     await build({
       entryPoints: [join(examples, 'src/kv/plugin-snapshot.ts')],
       outfile: entry,

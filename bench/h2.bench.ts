@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { credentials } from '@grpc/grpc-js';
 import { createCaller, createH2Client } from '@plugwire/h2';
 import { H2Channel } from '@plugwire/grpc-transport';
+import type { RunSpec } from '@plugwire/plugin';
 import { KVClient, KVService } from '../examples/src/gen/kv/kv.js';
 import { buildGo, goAvailable } from '../test/support/go.js';
 import type { BenchRatio, BenchSection } from './types.js';
@@ -109,10 +110,20 @@ async function tsHost(host: Host, plugin: () => Promise<{ socket: string; stop()
 }
 
 /** A TS host as users write it: `Client` → `dispense('kv')` → the typed promise client (straight on h2). */
-async function dispensedHost(command: string, args: string[], grpcTransport: 'h2' | 'grpc-js'): Promise<Figures> {
+async function dispensedHost(command: string, args: string[], grpcTransport: 'h2' | 'grpc-js', sameSession = false): Promise<Figures> {
   const { Client, silentLogger } = await import('@plugwire/plugin');
   const { handshake, kv: kvDefinition } = await import('../examples/src/kv/definition.js');
-  const client = new Client({ handshake, plugins: { kv: kvDefinition }, cmd: { command, args }, allowedProtocols: ['grpc'], grpcTransport, logger: silentLogger });
+  const client = new Client({
+    handshake,
+    plugins: { kv: kvDefinition },
+    cmd: { command, args },
+    allowedProtocols: ['grpc'],
+    grpcTransport,
+    logger: silentLogger,
+    // As go-plugin starts plugins: in the host's session. Client's own spawn gives the plugin a session of its own,
+    // which on Linux with sched_autogroup puts it in a scheduling group of its own (see tails.bench.ts).
+    ...(sameSession && { runner: sameSessionRunner }),
+  });
   try {
     const kv = await client.dispense('kv');
     await kv.put('small', new Uint8Array(16));
@@ -121,6 +132,10 @@ async function dispensedHost(command: string, args: string[], grpcTransport: 'h2
     await client.kill();
   }
 }
+
+/** Starts a plugin in the host's session and process group, as go-plugin's exec.Cmd does. */
+export const sameSessionRunner = (spec: RunSpec): ChildProcess =>
+  spawn(spec.command, [...spec.args], { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
 
 async function goHost(pluginCmd: string[], env: NodeJS.ProcessEnv = {}): Promise<Figures> {
   const bin = await buildGo('h2bench');
@@ -176,6 +191,7 @@ async function callsSection(goPlugin: string | undefined): Promise<BenchSection>
       ['TS host (h2 caller) → Go plugin', () => tsHost(h2Caller, goKv)],
       ['TS host (grpc-js client on h2) → Go plugin', () => tsHost(h2GrpcJs, goKv)],
       ['TS host (typed client, dispense, on h2) → Go plugin', () => dispensedHost(goPlugin, ['kv', 'grpc'], 'h2')],
+      ['TS host (typed client, dispense, on h2) → Go plugin in the host\'s session', () => dispensedHost(goPlugin, ['kv', 'grpc'], 'h2', true)],
       ['TS host (typed client, dispense, on grpc-js) → Go plugin', () => dispensedHost(goPlugin, ['kv', 'grpc'], 'grpc-js')],
       ['TS host (grpc-js) → Go plugin', () => tsHost(grpcJs, goKv)],
       ['Go host → Go plugin', () => goHost([goPlugin, 'kv', 'grpc'])],
@@ -198,6 +214,7 @@ async function callsSection(goPlugin: string | undefined): Promise<BenchSection>
     const gots = f.get('Go host → TS plugin (h2 server)')!;
     const typed = f.get('TS host (typed client, dispense, on h2) → Go plugin')!;
     const typedJs = f.get('TS host (typed client, dispense, on grpc-js) → Go plugin')!;
+    const typedSame = f.get('TS host (typed client, dispense, on h2) → Go plugin in the host\'s session')!;
     ratios.push(
       ratio('TS host (h2) → Go plugin ÷ Go host calls/s, 16 in flight', tsgo.cps16 / gogo.cps16, 1, 'higher'),
       ratio('TS host (h2) → Go plugin ÷ Go host calls/s, 64 in flight', tsgo.cps64 / gogo.cps64, 1, 'higher'),
@@ -209,6 +226,10 @@ async function callsSection(goPlugin: string | undefined): Promise<BenchSection>
       ratio('typed client (dispense) on h2 → Go plugin ÷ Go host calls/s, 64 in flight', typed.cps64 / gogo.cps64, 1, 'higher'),
       ratio('typed client (dispense) on h2 → Go plugin ÷ Go host p50', typed.p50us / gogo.p50us, 1, 'lower'),
       ratio('typed client (dispense) on h2 → Go plugin ÷ Go host p99', typed.p99us / gogo.p99us, 2, 'lower'),
+      ratio('typed client on h2 → Go plugin in the host\'s session (as go-plugin starts it) ÷ Go host calls/s, 16 in flight', typedSame.cps16 / gogo.cps16, 1, 'higher'),
+      ratio('typed client on h2 → Go plugin in the host\'s session ÷ Go host calls/s, 64 in flight', typedSame.cps64 / gogo.cps64, 1, 'higher'),
+      ratio('typed client on h2 → Go plugin in the host\'s session ÷ Go host p50', typedSame.p50us / gogo.p50us, 1, 'lower'),
+      ratio('typed client on h2 → Go plugin in the host\'s session ÷ Go host p99', typedSame.p99us / gogo.p99us, 2, 'lower'),
       ratio('typed client (dispense) on grpc-js → Go plugin ÷ Go host p99', typedJs.p99us / gogo.p99us, 2, 'lower'),
       ratio('TS↔TS (h2 host, h2 server) ÷ Go↔Go p99', tsts.p99us / gogo.p99us, 2, 'lower'),
       ratio('Go host → TS plugin (h2 server) ÷ Go↔Go calls/s, 16 in flight', gots.cps16 / gogo.cps16, 0.8, 'higher'),

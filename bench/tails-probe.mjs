@@ -6,11 +6,13 @@ import { PerformanceObserver } from 'node:perf_hooks';
 
 const out = process.env.PLUGWIRE_TAILS_OUT;
 if (out) {
-  const gc = { scavenges: 0, majors: 0, gcMs: 0, maxGcMs: 0 };
+  const gc = { scavenges: 0, majors: 0, gcMs: 0, maxGcMs: 0, maxScavengeMs: 0 };
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      if (e.detail?.kind === 1) gc.scavenges++;
-      else gc.majors++;
+      if (e.detail?.kind === 1) {
+        gc.scavenges++;
+        gc.maxScavengeMs = Math.max(gc.maxScavengeMs, e.duration);
+      } else gc.majors++;
       gc.gcMs += e.duration;
       gc.maxGcMs = Math.max(gc.maxGcMs, e.duration);
     }

@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { buildGo, goAvailable } from '../test/support/go.js';
+import { Client, silentLogger } from '@plugwire/plugin';
+import { handshake, kv } from '../examples/src/kv/definition.js';
+import { sameSessionRunner } from './h2.bench.js';
 import { plugwireHost, tsPlugin, type Session } from './plugins.bench.js';
 import type { BenchRatio, BenchSection } from './types.js';
 
@@ -34,8 +37,10 @@ interface Tails {
   gcShare?: number;
   /** Scavenges per 10 000 calls (the TS side). */
   scavengesPer10k?: number;
-  /** Longest GC pause of the TS side, ms. */
-  maxGcMs?: number;
+  /** Longest scavenge (minor GC) of the TS side, ms. */
+  maxScavengeMs?: number;
+  /** Major GCs of the TS side while measured (for a TS plugin: over its whole run, start-up included). */
+  majors?: number;
   /** The TS side's run-queue wait per ms it ran (how much the machine held it back). */
   waitPerRun?: number;
 }
@@ -99,12 +104,25 @@ async function hostTails(open: () => Promise<Session>): Promise<Tails> {
       cpuWaitShare: Math.min(1, wait / excess),
       gcShare: Math.min(1, gc / excess),
       scavengesPer10k: (gcs.filter((g) => g.kind === 1).length * 10000) / SEQ,
-      maxGcMs: Math.max(0, ...gcs.map((g) => g.end - g.start)),
+      maxScavengeMs: Math.max(0, ...gcs.filter((g) => g.kind === 1).map((g) => g.end - g.start)),
+      majors: gcs.filter((g) => g.kind !== 1).length,
       waitPerRun: waitMs / Math.max(1e-9, wallMs - waitMs),
     };
   } finally {
     await close();
   }
+}
+
+/**
+ * A plugwire host whose plugin runs in the host's session, as go-plugin starts plugins (Client's own spawn gives it a
+ * session of its own: on Linux with sched_autogroup, a scheduling group of its own).
+ */
+function sameSession(proto: 'grpc' | 'netrpc', command: string, args: string[]): () => Promise<Session> {
+  return async () => {
+    const client = new Client({ handshake, plugins: { kv }, cmd: { command, args }, allowedProtocols: [proto], logger: silentLogger, runner: sameSessionRunner });
+    const store = await client.dispense('kv');
+    return { kv: store, close: () => client.kill() };
+  };
 }
 
 /** The Go host (h2bench) on a plugin; a TS plugin is started with the probe and reports its own GC and waits. */
@@ -120,13 +138,22 @@ async function goHostTails(proto: 'grpc' | 'netrpc', pluginCmd: string[], tsSide
   const tails: Tails = { p50us: f.p50us, p99us: f.p99us, p999us: f.p999us };
   if (tsSide && existsSync(out)) {
     // The probe covers the plugin's whole run: 3500 sequential Gets and 64 000 concurrent ones.
-    const p = JSON.parse(readFileSync(out, 'utf8')) as { scavenges: number; maxGcMs: number; runMs: number; waitMs: number };
+    const p = JSON.parse(readFileSync(out, 'utf8')) as { scavenges: number; majors: number; maxScavengeMs: number; runMs: number; waitMs: number };
     rmSync(out, { force: true });
     tails.scavengesPer10k = (p.scavenges * 10000) / (SEQ + 500 + 64000);
-    tails.maxGcMs = p.maxGcMs;
+    tails.maxScavengeMs = p.maxScavengeMs;
+    tails.majors = p.majors;
     tails.waitPerRun = p.waitMs / Math.max(1e-9, p.runMs);
   }
   return tails;
+}
+
+function autogroup(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1' ? 'on' : 'off';
+  } catch {
+    return 'not available';
+  }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -139,7 +166,7 @@ function medianTails(list: Tails[]): Tails {
     return xs.length ? median(xs) : undefined;
   };
   const out: Tails = { p50us: m('p50us')!, p99us: m('p99us')!, p999us: m('p999us')! };
-  for (const k of ['excessUs', 'cpuWaitShare', 'gcShare', 'scavengesPer10k', 'maxGcMs', 'waitPerRun'] as const) {
+  for (const k of ['excessUs', 'cpuWaitShare', 'gcShare', 'scavengesPer10k', 'maxScavengeMs', 'majors', 'waitPerRun'] as const) {
     const v = m(k);
     if (v !== undefined) out[k] = v;
   }
@@ -157,9 +184,12 @@ export default async function tailsBench(): Promise<BenchSection[]> {
   if (goPlugin) {
     configs.unshift(
       ['TS host (typed client, h2) → Go plugin, gRPC', 'grpc', () => hostTails(plugwireHost('grpc', goPlugin, ['kv', 'grpc']))],
-      ['Go host → TS plugin, gRPC', 'grpc', () => goHostTails('grpc', [node, tsPlugin('grpc')], true)],
+      ['TS host (typed client, h2) → Go plugin in the host\'s session, gRPC', 'grpc', () => hostTails(sameSession('grpc', goPlugin, ['kv', 'grpc']))],
+      ['Go host → TS plugin (plugwire serve), gRPC', 'grpc', () => goHostTails('grpc', [node, tsPlugin('grpc')], true)],
+      ['Go host → TS plugin (h2 server core), gRPC', 'grpc', () => goHostTails('grpc', [node, '--import', 'tsx', join(root, 'bench/h2-server-plugin.ts')], true)],
       ['Go host → Go plugin, gRPC', 'grpc', () => goHostTails('grpc', [goPlugin, 'kv', 'grpc'], false)],
       ['TS host → Go plugin, netrpc', 'netrpc', () => hostTails(plugwireHost('netrpc', goPlugin, ['kv', 'netrpc']))],
+      ['TS host → Go plugin in the host\'s session, netrpc', 'netrpc', () => hostTails(sameSession('netrpc', goPlugin, ['kv', 'netrpc']))],
       ['Go host → TS plugin, netrpc', 'netrpc', () => goHostTails('netrpc', [node, tsPlugin('netrpc')], true)],
       ['Go host → Go plugin, netrpc', 'netrpc', () => goHostTails('netrpc', [goPlugin, 'kv', 'netrpc'], false)],
     );
@@ -176,7 +206,8 @@ export default async function tailsBench(): Promise<BenchSection[]> {
     'of it: host waiting for a CPU': pct(t.cpuWaitShare),
     'of it: GC': pct(t.gcShare),
     'TS side: scavenges / 10k calls': fmt(t.scavengesPer10k, 1),
-    'TS side: longest GC ms': fmt(t.maxGcMs, 2),
+    'TS side: longest scavenge ms': fmt(t.maxScavengeMs, 2),
+    'TS side: major GCs': fmt(t.majors),
     'TS side: run-queue wait per ms run': fmt(t.waitPerRun, 2),
   }));
   const ratios: BenchRatio[] = [];
@@ -191,6 +222,7 @@ export default async function tailsBench(): Promise<BenchSection[]> {
     `median of ${ROUNDS} interleaved rounds of ${SEQ} sequential Gets (after 1000 warm-up Gets)`,
     '"host waiting for a CPU": run-queue delay of the host main thread during each slow call (schedstat); "GC": GC pauses overlapping it; the rest is the peer or the kernel',
     'Go host rows are measured by the Go host; for a TS plugin the plugin reports its GC and run-queue wait over the whole run (bench/tails-probe.mjs)',
+    `"in the host's session": started as go-plugin starts plugins (a Client runner); Client's own spawn gives the plugin a session of its own, on Linux a scheduling group of its own when sched_autogroup is on (here: ${autogroup()})`,
   ];
   if (!goPlugin) notes.push('Go rows skipped: Go toolchain not installed');
   return [{ title, rows, notes, ratios }];

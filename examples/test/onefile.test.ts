@@ -1,6 +1,8 @@
 // The kv plugins bundled to one CommonJS file each (dist-cjs/, see tsup.config.ts) serve a real host over both
 // protocols; the gRPC one needs nothing from node_modules, the netrpc-only one never requires the gRPC packages it
-// leaves out. And the snapshot-ready plugin entry (plugin-snapshot.ts) serves like any plugin when run as a file.
+// leaves out. And the snapshot-ready plugin entry (plugin-snapshot.ts) serves when run as a file and from a V8
+// startup snapshot built as examples/README.md says.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isBuiltin } from 'node:module';
@@ -56,5 +58,32 @@ describe('kv plugins bundled to one CommonJS file', () => {
   it('the snapshot-ready entry serves a host when run as a file', async () => {
     const modules = join(dir, 'snapshot.txt');
     expect(await putGet(join(dist, 'kv/plugin-snapshot.js'), 'netrpc', modules)).toBe('v over netrpc');
+  });
+
+  it('built into a V8 startup snapshot by the README recipe, it serves a host from the blob', async () => {
+    const examples = resolve(dist, '..');
+    const shim = join(examples, 'tls-lazy.cjs');
+    const bundle = join(dir, 'kv-snapshot.cjs');
+    const blob = join(dir, 'kv.blob');
+    const { build } = await import('esbuild');
+    await build({
+      entryPoints: [join(examples, 'src/kv/plugin-snapshot.ts')],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      logLevel: 'error',
+      alias: { 'node:tls': shim, tls: shim },
+      external: ['@grpc/grpc-js', '@plugwire/grpc-transport', '@plugwire/h2', '@bufbuild/protobuf'],
+    });
+    execFileSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', bundle], { cwd: dir, stdio: 'pipe' });
+    const client = new Client({ handshake, plugins: { kv }, cmd: { command: process.execPath, args: ['--snapshot-blob', blob] }, allowedProtocols: ['netrpc'], logger: silentLogger });
+    try {
+      const store = await client.dispense('kv');
+      await store.put('k', new TextEncoder().encode('from the snapshot'));
+      expect(new TextDecoder().decode(await store.get('k'))).toBe('from the snapshot');
+    } finally {
+      await client.kill();
+    }
   });
 });

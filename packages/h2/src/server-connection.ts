@@ -25,6 +25,7 @@ export class H2ServerConnection extends H2Endpoint {
   private goAwayLast = 0x7fffffff;
   private resetTokens: number;
   private resetRefilled = Date.now();
+  private handshakeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     socket: Duplex,
@@ -43,6 +44,13 @@ export class H2ServerConnection extends H2Endpoint {
       true,
     );
     this.resetTokens = opts.peerResetBurst;
+    this.handshakeTimer = setTimeout(() => this.handshakeExpired(), opts.handshakeTimeout);
+  }
+
+  private handshakeExpired(): void {
+    this.handshakeTimer = undefined;
+    if (this.peerSettled) return;
+    this.connectionError(new FrameError(ErrorCode.PROTOCOL_ERROR, `the host sent no HTTP/2 preface and SETTINGS within ${this.opts.handshakeTimeout} ms`));
   }
 
   /** Streams open. */
@@ -118,6 +126,15 @@ export class H2ServerConnection extends H2Endpoint {
 
   protected override lastProcessedStream(): number {
     return Math.min(this.goAwayLast, this.lastClientStream);
+  }
+
+  protected override afterSettings(): void {
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+  }
+
+  protected override clearTimers(): void {
+    this.afterSettings();
   }
 
   /** After the answer ended, a client still sending is told to stop (RST_STREAM NO_ERROR, as gRPC servers do). */

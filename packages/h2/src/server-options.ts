@@ -48,6 +48,12 @@ export interface GrpcServerOptions {
    * @default 33
    */
   readonly peerResetsPerSecond?: number;
+  /**
+   * Milliseconds a new connection has to send the HTTP/2 preface and its first SETTINGS; a connection that stays
+   * silent longer is closed (GOAWAY PROTOCOL_ERROR).
+   * @default 20000
+   */
+  readonly handshakeTimeout?: number;
 }
 
 /** {@link GrpcServerOptions} with every default applied. */
@@ -73,5 +79,6 @@ export function validateGrpcServerOptions(options: GrpcServerOptions = {}): Reso
     writeHighWater: int('writeHighWater', options.writeHighWater, 1 << 20, 16384, 1 << 30),
     peerResetBurst: int('peerResetBurst', options.peerResetBurst, 1000, 1, 1_000_000),
     peerResetsPerSecond: int('peerResetsPerSecond', options.peerResetsPerSecond, 33, 1, 1_000_000),
+    handshakeTimeout: int('handshakeTimeout', options.handshakeTimeout, 20_000, 1, 0x7fffffff),
   };
 }

@@ -83,6 +83,14 @@ describe('h2 gRPC server against a hostile client', () => {
     await c.conn.closed;
   });
 
+  it('closes a connection that sends no preface and SETTINGS within handshakeTimeout', async () => {
+    const c = await open({ handshakeTimeout: 50 }, { preface: false });
+    const g = await goAway(c);
+    expect(g.code).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(g.debug).toContain('no HTTP/2 preface');
+    await c.conn.closed;
+  });
+
   it('ends the connection on HEADERS on an even stream id, on a reused or decreasing id, and on frames on idle streams', async () => {
     for (const bad of [
       (c: RawClient) => c.request(2, '/t.T/Echo'),
@@ -337,6 +345,7 @@ describe('h2 gRPC server against a hostile client', () => {
   it('releases every timer and socket after abort(), with deadlines pending', async () => {
     const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const c = await open();
+    await c.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0); // handshake timer cleared
     const before = timers();
     for (let i = 1; i < 40; i += 2) c.request(i, '/t.T/Hang', [['grpc-timeout', '60S']]);
     while (calls.length < 20) await new Promise((r) => setImmediate(r));

@@ -33,6 +33,57 @@ interface Pending {
   reject(err: PluginError): void;
 }
 
+/**
+ * One call waiting for its reply. It is its own 'abort' listener on the caller's signal and its timer's argument, so
+ * that a call allocates no closures besides its promise's.
+ */
+class PendingCall implements Pending {
+  timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly table: Map<number, Pending>,
+    private readonly seq: number,
+    readonly method: string,
+    readonly reply: GobType | undefined,
+    private readonly res: (value: unknown) => void,
+    private readonly rej: (err: PluginError) => void,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /** No answer within the default deadline. */
+  handleTimeout(ms: number): void {
+    this.table.delete(this.seq);
+    this.reject(new PluginError('timeout', `net/rpc: no answer to ${this.method} within ${ms} ms (the default call deadline, callTimeout)`));
+  }
+
+  /** The caller's signal fired. */
+  handleEvent(): void {
+    this.table.delete(this.seq);
+    this.reject(abortError(this.signal as AbortSignal, `call ${this.method}`));
+  }
+
+  resolve(value: unknown): void {
+    this.done();
+    this.res(value);
+  }
+
+  reject(err: PluginError): void {
+    this.done();
+    this.rej(err);
+  }
+
+  private done(): void {
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this);
+  }
+}
+
+/** The default deadline (callTimeout) of a call passed. */
+function expire(call: PendingCall, ms: number): void {
+  call.timer = undefined;
+  call.handleTimeout(ms);
+}
+
 type ResponseValue = { ServiceMethod: string; Seq: number | bigint; Error: string };
 
 class StreamRpcClient implements RpcClient {
@@ -85,35 +136,10 @@ class StreamRpcClient implements RpcClient {
       return Promise.reject(PluginError.from(err, 'invalid_argument'));
     }
     return new Promise<R>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        this.pending.delete(seq);
-        reject(abortError(signal as AbortSignal, `call ${serviceMethod}`));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (this.callTimeout !== undefined) {
-        const ms = this.callTimeout;
-        timer = setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort);
-          this.pending.delete(seq);
-          reject(new PluginError('timeout', `net/rpc: no answer to ${serviceMethod} within ${ms} ms (the default call deadline, callTimeout)`));
-        }, ms);
-      }
-      this.pending.set(seq, {
-        method: serviceMethod,
-        reply: options.reply,
-        resolve: (v) => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          resolve(v as R);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      });
+      const call = new PendingCall(this.pending, seq, serviceMethod, options.reply, resolve as (v: unknown) => void, reject, signal);
+      signal?.addEventListener('abort', call, { once: true });
+      if (this.callTimeout !== undefined) call.timer = setTimeout(expire, this.callTimeout, call, this.callTimeout);
+      this.pending.set(seq, call);
       this.stream.write(bytes);
     });
   }
@@ -137,7 +163,8 @@ class StreamRpcClient implements RpcClient {
           // A reply of the wrong Go type fails that call only, when the stream is still in step.
           const e = PluginError.from(err, 'protocol');
           if (call === undefined || this.decoder.failed) throw e;
-          this.settle(header, () => call.reject(e));
+          this.settle(header);
+          call.reject(e);
           continue;
         }
         if (body === undefined) return;
@@ -146,8 +173,9 @@ class StreamRpcClient implements RpcClient {
           this.header = undefined; // a reply to a cancelled call: dropped, as Go drops unknown Seqs
           continue;
         }
-        if (header.Error !== '') this.settle(header, () => call.reject(new PluginError('remote', header.Error)));
-        else this.settle(header, () => call.resolve(value));
+        this.settle(header);
+        if (header.Error !== '') call.reject(new PluginError('remote', header.Error));
+        else call.resolve(value);
       }
     } catch (err) {
       const e = PluginError.from(err, 'protocol');
@@ -156,10 +184,9 @@ class StreamRpcClient implements RpcClient {
     }
   }
 
-  private settle(header: ResponseValue, action: () => void): void {
+  private settle(header: ResponseValue): void {
     this.header = undefined;
     if (typeof header.Seq === 'number') this.pending.delete(header.Seq);
-    action();
   }
 
   /** A lost connection of a plugin that has since exited is reported as its exit. */

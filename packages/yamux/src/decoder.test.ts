@@ -103,6 +103,24 @@ describe('frame decoder', () => {
     expect(payload[0]?.buffer).toBe(bytes.buffer);
   });
 
+  it('skips, without holding, the payload of a frame onDataHeader drops, and goes on with the next frame', () => {
+    const frames: DecodedFrame[] = [];
+    const seen: number[] = [];
+    const d = createFrameDecoder((f) => frames.push(f), {
+      maxDataLength: MAX,
+      onDataHeader: (h) => {
+        seen.push(h.streamId);
+        return h.streamId !== 3;
+      },
+    });
+    d.push(encodeHeader(FrameType.Data, 0, 3, 1000));
+    d.push(Buffer.alloc(600, 1));
+    expect(d.bufferedBytes).toBe(0); // nothing of the dropped frame is held
+    d.push(Buffer.concat([Buffer.alloc(400, 1), encodeHeader(FrameType.Data, 0, 5, 2), Buffer.from('ok')]));
+    expect(seen).toEqual([3, 5]);
+    expect(frames.map((f) => [f.streamId, Buffer.concat(f.payload).toString()])).toEqual([[5, 'ok']]);
+  });
+
   it.each([
     ['a bad version', Buffer.from([1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]), /invalid protocol version 1/],
     ['an unknown type', Buffer.from([0, 4, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]), /invalid frame type 4/],

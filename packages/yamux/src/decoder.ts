@@ -21,9 +21,10 @@ export interface FrameDecoderOptions {
   readonly maxDataLength: number;
   /**
    * Called with the header of every non-empty Data frame before its payload is collected; throwing rejects the
-   * frame there, so a frame longer than its stream's window is refused without buffering it.
+   * frame there, so a frame longer than its stream's window is refused without buffering it. Returning `false`
+   * drops the frame: its payload is skipped as it arrives (never held) and `onFrame` is not called for it.
    */
-  readonly onDataHeader?: (header: FrameHeader) => void;
+  readonly onDataHeader?: (header: FrameHeader) => boolean;
 }
 
 /** Incremental decoder of yamux frames. */
@@ -55,6 +56,8 @@ export function createFrameDecoder(
   let pending: FrameHeader | undefined;
   let parts: Buffer[] = [];
   let remaining = 0;
+  // The pending frame is dropped: its payload is skipped, not collected.
+  let skipping = false;
   let failed: PluginError | undefined;
 
   function fail(message: string): never {
@@ -77,7 +80,7 @@ export function createFrameDecoder(
       if (length > options.maxDataLength) {
         fail(`yamux: data frame of ${length} bytes on stream ${streamId} exceeds the ${options.maxDataLength}-byte window`);
       }
-      options.onDataHeader?.(frame);
+      skipping = options.onDataHeader?.(frame) === false;
       pending = frame;
       remaining = length;
       parts = [];
@@ -88,7 +91,7 @@ export function createFrameDecoder(
 
   return {
     get bufferedBytes() {
-      return headerFill + (pending ? pending.length - remaining : 0);
+      return headerFill + (pending && !skipping ? pending.length - remaining : 0);
     },
     push(chunk) {
       if (failed) throw failed;
@@ -97,7 +100,7 @@ export function createFrameDecoder(
       while (at < end) {
         if (pending) {
           const take = Math.min(remaining, end - at);
-          parts.push(take === end && at === 0 ? chunk : chunk.subarray(at, at + take));
+          if (!skipping) parts.push(take === end && at === 0 ? chunk : chunk.subarray(at, at + take));
           at += take;
           remaining -= take;
           if (remaining === 0) {
@@ -105,7 +108,8 @@ export function createFrameDecoder(
             const payload = parts;
             pending = undefined;
             parts = [];
-            onFrame({ ...frame, payload });
+            if (skipping) skipping = false;
+            else onFrame({ ...frame, payload });
           }
         } else if (headerFill === 0 && end - at >= HEADER_SIZE) {
           // Fast path: the whole header is in this chunk, parse it in place.

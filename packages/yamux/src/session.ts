@@ -92,6 +92,7 @@ class Session implements YamuxSession, StreamHost {
   private closePromise: Promise<void> | undefined;
   private readonly drainWaiters = new Set<StreamImpl>();
   private writeTimer: NodeJS.Timeout | undefined;
+  private flushImmediate: NodeJS.Immediate | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private endTimer: NodeJS.Timeout | undefined;
   private readonly decoder;
@@ -219,8 +220,25 @@ class Session implements YamuxSession, StreamHost {
 
   // ---- reading ---------------------------------------------------------------------------------------------
 
+  /**
+   * Frames written while handling received data, and by what that data set off in this turn of the event loop
+   * (replies, the next calls of awaiting callers, window updates), go out together in one `writev` when the turn
+   * ends, rather than one write (and one wake-up of the peer) each.
+   */
+  private corkUntilTurnEnds(): void {
+    if (this.flushImmediate !== undefined) return;
+    this.conn.cork();
+    this.flushImmediate = setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushImmediate = undefined;
+    this.conn.uncork();
+  };
+
   private receive(chunk: Buffer): void {
     if (this.ended) return;
+    this.corkUntilTurnEnds();
     try {
       this.decoder.push(chunk);
     } catch (err) {
@@ -307,20 +325,26 @@ class Session implements YamuxSession, StreamHost {
       this.enqueueAccepted(stream);
       return;
     }
-    // No stream: most likely one this side reset; yamux drops such frames (the decoder bounded the payload).
+    // No stream: most likely one this side reset; yamux drops such frames (Data payloads were skipped unheld).
     if (!stream) return;
     stream.onFrame(f.type, f.flags, f.length, f.payload);
   }
 
-  /** Refuses a Data frame longer than its stream's window at its header (its payload is not buffered). */
-  private checkData(h: FrameHeader): void {
+  /**
+   * At a Data frame's header, before its payload: refuses one longer than its stream's window, and drops (skips
+   * without holding) data for a stream this side no longer has, most likely one it reset, as Go's yamux does.
+   */
+  private checkData(h: FrameHeader): boolean {
     if (h.flags & Flag.SYN) {
       if (h.length > INITIAL_STREAM_WINDOW) {
         this.protocolError(`yamux: stream ${h.streamId} opened with ${h.length} bytes, more than the ${INITIAL_STREAM_WINDOW}-byte initial window`);
       }
-      return;
+      return true;
     }
-    this.streams.get(h.streamId)?.checkData(h.length);
+    const stream = this.streams.get(h.streamId);
+    if (!stream) return false;
+    stream.checkData(h.length);
+    return true;
   }
 
   /** A new remote stream id must have the peer's parity and must not be one it used before. */
@@ -592,6 +616,10 @@ class Session implements YamuxSession, StreamHost {
     if (this.writeTimer) clearTimeout(this.writeTimer);
     this.keepAliveTimer = undefined;
     this.writeTimer = undefined;
+    if (this.flushImmediate !== undefined) {
+      clearImmediate(this.flushImmediate);
+      this.flush(); // what is queued goes out before end(), or is dropped by destroy()
+    }
     for (const w of [...this.acceptWaiters]) w.reject(reason);
     for (const w of [...this.openWaiters]) w.reject(reason);
     for (const p of [...this.pings.values()]) {

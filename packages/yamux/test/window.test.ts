@@ -1,9 +1,10 @@
 // Receive-window growth: a stream starts at yamux's 256 KiB and doubles its window while the application reads
 // everything that arrives, up to maxStreamWindowSize; a raw peer checks the exact window updates on the wire.
+// Also: data for reset streams is skipped, and replies to one received chunk leave in one write.
 import { describe, expect, it } from 'vitest';
 import { PluginError } from '@plugwire/core';
-import { encodeHeader, Flag, FrameType, type DecodedFrame, type YamuxStream } from '../src/index.js';
-import { rawPeer } from './helpers.js';
+import { createFrameDecoder, createSession, encodeHeader, Flag, FrameType, type DecodedFrame, type YamuxStream } from '../src/index.js';
+import { rawPeer, socketPair } from './helpers.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -69,6 +70,28 @@ describe('yamux receive window', () => {
     }
   });
 
+  it('skips data still in flight for a stream this side reset, and goes on with the next frames', async () => {
+    const peer = await rawPeer('client', { enableKeepAlive: false });
+    try {
+      const accepted = peer.session.accept();
+      peer.send(encodeHeader(FrameType.WindowUpdate, Flag.SYN, 2, 0));
+      const s = await accepted;
+      s.reset();
+      await peer.frame((f) => f.streamId === 2 && (f.flags & Flag.RST) !== 0);
+      peer.send(encodeHeader(FrameType.Data, 0, 2, FRAME), Buffer.alloc(FRAME / 2));
+      await new Promise((r) => setImmediate(r));
+      peer.send(Buffer.alloc(FRAME / 2));
+      await processed(peer, 9);
+      expect(peer.session.isClosed).toBe(false);
+      const next = peer.session.accept();
+      peer.send(encodeHeader(FrameType.Data, Flag.SYN, 4, 2), Buffer.from('hi'));
+      const s4 = await next;
+      expect(String(await new Promise<Buffer>((resolve) => s4.once('data', resolve)))).toBe('hi');
+    } finally {
+      await peer.cleanup();
+    }
+  });
+
   it('stays at 256 KiB with maxStreamWindowSize 262144 (Go’s fixed window), re-opened by resume() without a data listener', async () => {
     const peer = await rawPeer('client', { enableKeepAlive: false, maxStreamWindowSize: 256 * KiB });
     try {
@@ -96,3 +119,38 @@ function nthUpdate(n: number): (f: DecodedFrame) => boolean {
   let k = 0;
   return (f) => isUpdate(2)(f) && ++k === n;
 }
+
+describe('yamux write batching', () => {
+  it('answers 16 pings that arrived in one chunk with one write to the connection', async () => {
+    const pair = await socketPair();
+    let writes = 0;
+    const conn = pair.a as unknown as { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+    for (const name of ['_write', '_writev'] as const) {
+      const original = conn[name].bind(pair.a);
+      conn[name] = (...args: unknown[]) => {
+        writes++;
+        original(...args);
+      };
+    }
+    const session = createSession(pair.a, 'client', { enableKeepAlive: false });
+    try {
+      let acks = 0;
+      const all = new Promise<void>((resolve) => {
+        const d = createFrameDecoder(
+          (f) => {
+            if (f.type === FrameType.Ping && ++acks === 16) resolve();
+          },
+          { maxDataLength: 1 << 20 },
+        );
+        pair.b.on('data', (c: Buffer) => d.push(c));
+      });
+      pair.b.write(Buffer.concat(Array.from({ length: 16 }, (_, i) => encodeHeader(FrameType.Ping, Flag.SYN, 0, i))));
+      await all;
+      expect(writes).toBe(1);
+    } finally {
+      session.abort();
+      await session.closed;
+      pair.cleanup();
+    }
+  });
+});
