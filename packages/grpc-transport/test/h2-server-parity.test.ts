@@ -162,12 +162,14 @@ describe.each(SERVER_TRANSPORTS)('grpc-js handlers served by the %s server', (ki
   let client: grpc.Client;
   let observed: Observed;
   let socketPath: string;
+  let registrar: ReturnType<typeof createConnectionServer>['registrar'];
 
   beforeEach(async () => {
     dir = socketDir();
     observed = { cancelled: [], started: 0, backpressure: false };
     const server = createConnectionServer(kind, 4 * 1024 * 1024);
     server.registrar.addService(service, handlers(observed));
+    registrar = server.registrar;
     const listener = await unixListener(dir.dir);
     serving = serveOn(server, listener);
     socketPath = listener.address.address;
@@ -345,5 +347,11 @@ describe.each(SERVER_TRANSPORTS)('grpc-js handlers served by the %s server', (ki
     const closed = once(raw, 'close');
     await serving.close();
     await closed;
+  });
+
+  it('addService refuses a method added twice; after removeService its methods are UNIMPLEMENTED', async () => {
+    expect(() => registrar.addService(service, handlers(observed))).toThrow('Method handler for /parity.Parity/Unary already provided.');
+    registrar.removeService(service);
+    expect((await unary({ mode: 'ok' })).code).toBe(grpc.status.UNIMPLEMENTED);
   });
 });
