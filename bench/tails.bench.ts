@@ -186,7 +186,7 @@ export default async function tailsBench(): Promise<BenchSection[]> {
       ['TS host (typed client, h2) → Go plugin, gRPC', 'grpc', () => hostTails(plugwireHost('grpc', goPlugin, ['kv', 'grpc']))],
       ['TS host (typed client, h2) → Go plugin in the host\'s session, gRPC', 'grpc', () => hostTails(sameSession('grpc', goPlugin, ['kv', 'grpc']))],
       ['Go host → TS plugin (plugwire serve), gRPC', 'grpc', () => goHostTails('grpc', [node, tsPlugin('grpc')], true)],
-      ['Go host → TS plugin (h2 server core), gRPC', 'grpc', () => goHostTails('grpc', [node, '--import', 'tsx', join(root, 'bench/h2-server-plugin.ts')], true)],
+      ['Go host → TS plugin (h2 server core), gRPC', 'grpc', () => goHostTails('grpc', [node, '--import', 'tsx', join(root, 'packages/h2/test/fixtures/kv-plugin.ts')], true)],
       ['Go host → Go plugin, gRPC', 'grpc', () => goHostTails('grpc', [goPlugin, 'kv', 'grpc'], false)],
       ['TS host → Go plugin, netrpc', 'netrpc', () => hostTails(plugwireHost('netrpc', goPlugin, ['kv', 'netrpc']))],
       ['TS host → Go plugin in the host\'s session, netrpc', 'netrpc', () => hostTails(sameSession('netrpc', goPlugin, ['kv', 'netrpc']))],

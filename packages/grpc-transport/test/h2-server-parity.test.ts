@@ -110,6 +110,19 @@ function handlers(observed: Observed): grpc.UntypedServiceImplementation {
     })();
   };
   const clientStream: grpc.handleClientStreamingCall<Msg, Msg> = (call, callback) => {
+    const style = call.metadata.get('x-style')[0];
+    if (style === 'for-await' || style === 'slow') {
+      // The iterator destroys the stream when the loop ends; the callback still answers (as on grpc-js).
+      void (async () => {
+        let sum = 0;
+        for await (const m of call as AsyncIterable<Msg>) {
+          sum += m.n ?? 0;
+          if (style === 'slow') await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+        callback(null, { n: sum });
+      })();
+      return;
+    }
     let sum = 0;
     call.on('data', (m: Msg) => (sum += m.n ?? 0));
     call.on('end', () => callback(null, { n: sum }));
@@ -149,12 +162,14 @@ describe.each(SERVER_TRANSPORTS)('grpc-js handlers served by the %s server', (ki
   let client: grpc.Client;
   let observed: Observed;
   let socketPath: string;
+  let registrar: ReturnType<typeof createConnectionServer>['registrar'];
 
   beforeEach(async () => {
     dir = socketDir();
     observed = { cancelled: [], started: 0, backpressure: false };
     const server = createConnectionServer(kind, 4 * 1024 * 1024);
     server.registrar.addService(service, handlers(observed));
+    registrar = server.registrar;
     const listener = await unixListener(dir.dir);
     serving = serveOn(server, listener);
     socketPath = listener.address.address;
@@ -263,13 +278,28 @@ describe.each(SERVER_TRANSPORTS)('grpc-js handlers served by the %s server', (ki
     expect({ code: st.code, details: st.details, got }).toEqual({ code: grpc.status.ABORTED, details: 'stream failed', got: [0, 1] });
   });
 
-  it('client streaming: the handler reads every message and answers once the client ended', async () => {
+  it.each(['events', 'for-await'])('client streaming (%s): the handler reads every message and answers once the client ended', async (style) => {
+    const md = new grpc.Metadata();
+    md.set('x-style', style);
     const result = await new Promise<Msg>((resolve, reject) => {
-      const call = client.makeClientStreamRequest<Msg, Msg>(service.clientStream.path, serialize, deserialize, (err, value) => (err ? reject(err) : resolve(value!)));
+      const call = client.makeClientStreamRequest<Msg, Msg>(service.clientStream.path, serialize, deserialize, md, (err, value) => (err ? reject(err) : resolve(value!)));
       for (let i = 1; i <= 100; i++) call.write({ n: i });
       call.end();
     });
     expect(result).toEqual({ n: 5050 });
+  });
+
+  it('client streaming: a handler slower than the client (paused reads) still gets every message in order', async () => {
+    const md = new grpc.Metadata();
+    md.set('x-style', 'slow');
+    const big = 'y'.repeat(256 * 1024);
+    const result = await new Promise<Msg>((resolve, reject) => {
+      const call = client.makeClientStreamRequest<Msg, Msg>(service.clientStream.path, serialize, deserialize, md, (err, value) => (err ? reject(err) : resolve(value!)));
+      // 32 × 256 KiB: more than the stream's receive window, so the server must pause and resume the client.
+      for (let i = 1; i <= 32; i++) call.write({ n: i, text: big });
+      call.end();
+    });
+    expect(result).toEqual({ n: 528 });
   });
 
   it('bidi: replies interleave with requests; cancellation reaches the handler', async () => {
@@ -317,5 +347,11 @@ describe.each(SERVER_TRANSPORTS)('grpc-js handlers served by the %s server', (ki
     const closed = once(raw, 'close');
     await serving.close();
     await closed;
+  });
+
+  it('addService refuses a method added twice; after removeService its methods are UNIMPLEMENTED', async () => {
+    expect(() => registrar.addService(service, handlers(observed))).toThrow('Method handler for /parity.Parity/Unary already provided.');
+    registrar.removeService(service);
+    expect((await unary({ mode: 'ok' })).code).toBe(grpc.status.UNIMPLEMENTED);
   });
 });

@@ -16,7 +16,7 @@ const hosts: [string, () => Promise<string>][] = [
 ];
 
 describe.skipIf(goSkipReason() !== undefined).each(hosts)('%s host → TS plugin on the h2 gRPC server core', (_name, build) => {
-  it('hands shakes, pings, dispenses, puts and gets up to 4 MiB, and kills the plugin through Shutdown', async () => {
+  it('shakes hands, pings, dispenses, puts and gets up to 4 MiB, and kills the plugin through Shutdown', async () => {
     const host = await build();
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve) =>
       execFile(host, ['kv', 'grpc', ...plugin], { cwd: root, timeout: 60_000, maxBuffer: 16 << 20 }, (_err, stdout, stderr) => resolve({ stdout, stderr })),

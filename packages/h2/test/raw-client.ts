@@ -13,6 +13,8 @@ export type ServerFrame = Frame & { fields?: HeaderField[] };
 
 export interface RawClient {
   readonly socket: Socket;
+  /** The server's end of the socket. */
+  readonly serverSocket: Socket;
   /** The server side of the connection. */
   readonly conn: GrpcServerConnection;
   readonly frames: ServerFrame[];
@@ -46,7 +48,11 @@ export async function rawClient(
   const dir = mkdtempSync(join(tmpdir(), 'pw-h2c-'));
   const path = join(dir, 's');
   let conn!: GrpcServerConnection;
-  const server: Server = createServer((s) => (conn = serveGrpcConnection(s, (p) => handlers[p], options)));
+  let serverSocket!: Socket;
+  const server: Server = createServer((s) => {
+    serverSocket = s;
+    conn = serveGrpcConnection(s, (p) => handlers[p], options);
+  });
   await new Promise<void>((resolve) => server.listen(path, resolve));
   const socket = createConnection(path);
   await new Promise<void>((resolve) => socket.once('connect', resolve));
@@ -81,6 +87,7 @@ export async function rawClient(
   }
   const client: RawClient = {
     socket,
+    serverSocket,
     conn,
     frames,
     closed,

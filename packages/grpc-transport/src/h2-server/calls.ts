@@ -215,9 +215,14 @@ export class WritableCall extends Writable implements grpc.ServerWritableStream<
     this.on('error', (err: unknown) => this.failWith(err));
   }
 
-  /** grpc-js: an 'error' ends the call with its status once the messages written before it are sent. */
+  /**
+   * grpc-js: an 'error' ends the call with its status once the messages written before it are sent. Destroying the
+   * stream does not end the call (the error of `destroy(err)` included): a `for await (… of call)` loop destroys it
+   * (with an AbortError) when it ends, before the handler answers through its callback or the call's end.
+   */
   private failWith(err: unknown): void {
-    if (this.destroyed || this.writableEnded) {
+    if (this.destroyed) return;
+    if (this.writableEnded) {
       this.core.end(errorStatus(err));
       return;
     }
@@ -271,11 +276,6 @@ export class WritableCall extends Writable implements grpc.ServerWritableStream<
     callback();
     this.core.end(this.status ?? (this.trailer ? { code: grpc.status.OK, metadata: toFields(this.trailer) } : OK));
   }
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // A call destroyed before it ended (destroy(err), or destroy() by the handler) is answered, not left open.
-    this.core.end(error ? errorStatus(error) : { code: grpc.status.CANCELLED, details: 'the server destroyed the call' });
-    callback(error);
-  }
   override end(metadata?: unknown): this {
     if (metadata instanceof grpc.Metadata) this.trailer = metadata;
     return super.end();
@@ -324,9 +324,14 @@ export class DuplexCall extends Duplex implements grpc.ServerDuplexStream<unknow
     this.on('error', (err: unknown) => this.failWith(err));
   }
 
-  /** grpc-js: an 'error' ends the call with its status once the messages written before it are sent. */
+  /**
+   * grpc-js: an 'error' ends the call with its status once the messages written before it are sent. Destroying the
+   * stream does not end the call (the error of `destroy(err)` included): a `for await (… of call)` loop destroys it
+   * (with an AbortError) when it ends, before the handler answers through its callback or the call's end.
+   */
   private failWith(err: unknown): void {
-    if (this.destroyed || this.writableEnded) {
+    if (this.destroyed) return;
+    if (this.writableEnded) {
       this.core.end(errorStatus(err));
       return;
     }
@@ -387,10 +392,6 @@ export class DuplexCall extends Duplex implements grpc.ServerDuplexStream<unknow
   override _final(callback: (error?: Error | null) => void): void {
     callback();
     this.core.end(this.status ?? (this.trailer ? { code: grpc.status.OK, metadata: toFields(this.trailer) } : OK));
-  }
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.core.end(error ? errorStatus(error) : { code: grpc.status.CANCELLED, details: 'the server destroyed the call' });
-    callback(error);
   }
   override end(metadata?: unknown): this {
     if (metadata instanceof grpc.Metadata) this.trailer = metadata;
