@@ -5,6 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { clientOptions, type TransportTls } from '@plugwire/net';
 import * as grpc from '@grpc/grpc-js';
+import { toFields, toMetadata } from './metadata.js';
 import { PluginError, abortError, waitForExit } from '@plugwire/core';
 import {
   createCaller,
@@ -31,31 +32,6 @@ export interface H2ChannelAddress {
   readonly network: 'unix' | 'tcp';
   /** The socket path or `host:port`, as the handshake line gave it. */
   readonly address: string;
-}
-
-function toFields(metadata: grpc.Metadata): HeaderField[] {
-  const fields: HeaderField[] = [];
-  for (const [name, value] of Object.entries(metadata.toHttp2Headers())) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) fields.push([name, String(v)]);
-    else fields.push([name, String(value)]);
-  }
-  return fields;
-}
-
-function toMetadata(fields: HeaderField[]): grpc.Metadata {
-  const record: Record<string, string | string[]> = {};
-  for (const [name, value] of fields) {
-    const prev = record[name];
-    if (prev === undefined) record[name] = value;
-    else if (Array.isArray(prev)) prev.push(value);
-    else record[name] = [prev, value];
-  }
-  try {
-    return grpc.Metadata.fromHttp2Headers(record);
-  } catch {
-    return new grpc.Metadata();
-  }
 }
 
 let callNumber = 0;

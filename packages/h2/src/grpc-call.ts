@@ -3,6 +3,7 @@
 // and every way a call can end (status, RST_STREAM, GOAWAY, connection loss, deadline, AbortSignal) reported once
 // as a status after the messages read so far.
 import { PluginError } from '@plugwire/core';
+import { MessageDeframer } from './deframer.js';
 import { ErrorCode } from './frame.js';
 import type { H2Connection, H2Stream, StreamFailure, StreamHandler } from './connection.js';
 import type { HeaderField } from './hpack/dynamic-table.js';
@@ -89,11 +90,7 @@ export class GrpcCall implements StreamHandler {
   private readonly maxReceive: number;
   private readonly autoRead: boolean;
   private readonly signal: AbortSignal | undefined;
-  // Message assembly (the prefix buffer only for a prefix split across frames, which is rare)
-  private header: Buffer | undefined;
-  private headerHave = 0;
-  private body: Buffer | undefined;
-  private bodyHave = 0;
+  private readonly deframer = new MessageDeframer((flag, len) => this.checkPrefix(flag, len));
 
   /** @internal use {@link startCall} */
   constructor(
@@ -242,7 +239,7 @@ export class GrpcCall implements StreamHandler {
       } else if (n === 'grpc-message') message = percentDecode(v);
     }
     if (sawStatus) details = message;
-    if (this.body || this.headerHave > 0) {
+    if (this.deframer.partial) {
       code = Status.INTERNAL;
       details = 'the plugin ended the call in the middle of a message';
     }
@@ -254,7 +251,7 @@ export class GrpcCall implements StreamHandler {
   onData(data: Buffer, endStream: boolean): void {
     if (this.ended) return;
     try {
-      this.parse(data);
+      this.deframer.push(data, this.queue);
     } catch (err) {
       const e = PluginError.from(err, 'protocol');
       return this.cancel(e.message.includes('maxReceiveMessageLength') ? Status.RESOURCE_EXHAUSTED : Status.INTERNAL, e.message, e);
@@ -280,43 +277,6 @@ export class GrpcCall implements StreamHandler {
   }
 
   // ---- internals ----
-
-  private parse(data: Buffer): void {
-    let pos = 0;
-    while (pos < data.length) {
-      if (!this.body) {
-        const n = Math.min(5 - this.headerHave, data.length - pos);
-        if (this.headerHave === 0 && n === 5) {
-          // Fast path: a whole message within this frame is passed on without a copy.
-          const len = data.readUInt32BE(pos + 1);
-          this.checkPrefix(data[pos]!, len);
-          if (pos + 5 + len <= data.length) {
-            this.queue.push(data.subarray(pos + 5, pos + 5 + len));
-            pos += 5 + len;
-            continue;
-          }
-        }
-        const header = (this.header ??= Buffer.allocUnsafe(5));
-        data.copy(header, this.headerHave, pos, pos + n);
-        this.headerHave += n;
-        pos += n;
-        if (this.headerHave < 5) return;
-        const len = header.readUInt32BE(1);
-        this.checkPrefix(header[0]!, len);
-        this.body = Buffer.allocUnsafe(len);
-        this.bodyHave = 0;
-      }
-      const n = Math.min(this.body.length - this.bodyHave, data.length - pos);
-      data.copy(this.body, this.bodyHave, pos, pos + n);
-      this.bodyHave += n;
-      pos += n;
-      if (this.bodyHave === this.body.length) {
-        this.queue.push(this.body);
-        this.body = undefined;
-        this.headerHave = 0;
-      }
-    }
-  }
 
   private checkPrefix(flag: number, len: number): void {
     if (flag !== 0) {

@@ -6,6 +6,7 @@
 // trailers are HPACK-stable (their block is cached), and headers + message + trailers leave in one socket write.
 import type { Duplex } from 'node:stream';
 import { PluginError, type PluginErrorCode } from '@plugwire/core';
+import { MessageDeframer } from './deframer.js';
 import { ErrorCode } from './frame.js';
 import type { HeaderField } from './hpack/dynamic-table.js';
 import type { H2Stream, StreamFailure, StreamHandler } from './endpoint.js';
@@ -123,8 +124,6 @@ function userMetadata(fields: readonly HeaderField[], reserved: Set<string>): He
   return out;
 }
 
-const EMPTY = Buffer.alloc(0);
-
 function onDeadline(call: ServerCall): void {
   call.expire();
 }
@@ -145,13 +144,7 @@ class ServerCall implements GrpcServerCall, StreamHandler {
   private timer: NodeJS.Timeout | undefined;
   private queue: Buffer[] = [];
   private deferred = 0;
-  // Message assembly: the body of a message split across frames grows with the bytes received (never allocated at
-  // the size its prefix claims, so 5 bytes cannot make the server allocate megabytes).
-  private header: Buffer | undefined;
-  private headerHave = 0;
-  private body: Buffer | undefined;
-  private bodyNeed = 0;
-  private bodyHave = 0;
+  private readonly deframer = new MessageDeframer((flag, len) => this.checkPrefix(flag, len));
 
   constructor(
     private readonly stream: H2Stream,
@@ -312,7 +305,7 @@ class ServerCall implements GrpcServerCall, StreamHandler {
   onData(data: Buffer): void {
     if (this.done) return;
     try {
-      this.parse(data);
+      this.deframer.push(data, this.queue);
     } catch (err) {
       const e = err as { status: number; message: string };
       this.failCall(e.status, e.message, 'protocol');
@@ -366,50 +359,6 @@ class ServerCall implements GrpcServerCall, StreamHandler {
     this.timer = undefined;
   }
 
-  private parse(data: Buffer): void {
-    let pos = 0;
-    while (pos < data.length) {
-      if (!this.body) {
-        const n = Math.min(5 - this.headerHave, data.length - pos);
-        if (this.headerHave === 0 && n === 5) {
-          // Fast path: a whole message within this frame is passed on without a copy.
-          const len = data.readUInt32BE(pos + 1);
-          this.checkPrefix(data[pos]!, len);
-          if (pos + 5 + len <= data.length) {
-            this.queue.push(data.subarray(pos + 5, pos + 5 + len));
-            pos += 5 + len;
-            continue;
-          }
-        }
-        this.header ??= Buffer.allocUnsafe(5);
-        data.copy(this.header, this.headerHave, pos, pos + n);
-        this.headerHave += n;
-        pos += n;
-        if (this.headerHave < 5) return;
-        const len = this.header.readUInt32BE(1);
-        this.checkPrefix(this.header[0]!, len);
-        this.body = EMPTY;
-        this.bodyNeed = len;
-        this.bodyHave = 0;
-      }
-      const n = Math.min(this.bodyNeed - this.bodyHave, data.length - pos);
-      if (this.bodyHave + n > this.body.length) {
-        // Grow geometrically: amortised copies, and at most twice the bytes received (plus 16 KiB).
-        const grown = Buffer.allocUnsafe(Math.min(this.bodyNeed, Math.max(this.body.length * 2, this.bodyHave + n, 16384)));
-        this.body.copy(grown, 0, 0, this.bodyHave);
-        this.body = grown;
-      }
-      data.copy(this.body, this.bodyHave, pos, pos + n);
-      this.bodyHave += n;
-      pos += n;
-      if (this.bodyHave === this.bodyNeed) {
-        this.queue.push(this.body.length === this.bodyNeed ? this.body : this.body.subarray(0, this.bodyNeed));
-        this.body = undefined;
-        this.headerHave = 0;
-      }
-    }
-  }
-
   private checkPrefix(flag: number, len: number): void {
     if (flag !== 0) {
       throw flag === 1
@@ -430,7 +379,7 @@ class ServerCall implements GrpcServerCall, StreamHandler {
       this.deferred = 0;
     }
     if (this.stream.remoteEnded && !this.endDelivered) {
-      if (this.body || this.headerHave > 0) {
+      if (this.deframer.partial) {
         this.failCall(Status.INTERNAL, 'the host ended the request in the middle of a message', 'protocol');
         return;
       }

@@ -3,7 +3,8 @@ import { Duplex, Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { PluginError } from '@plugwire/core';
 import type { GrpcServerCall, GrpcServerStatus } from '@plugwire/h2';
-import { deserializeStatus, errorStatus, serializeStatus, thrownStatus, toFields, toMetadata } from './status.js';
+import { toFields, toMetadata } from '../metadata.js';
+import { deserializeStatus, errorStatus, serializeStatus, thrownStatus } from './status.js';
 
 /** One method of a service, as the h2 server dispatches it. */
 export interface MethodInfo {

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import type { GrpcServerStatus, HeaderField } from '@plugwire/h2';
+import type { GrpcServerStatus } from '@plugwire/h2';
+import { toFields } from '../metadata.js';
 
 /**
  * grpc-js hides a thrown handler's or a failing (de)serializer's message unless this is set in the environment; the
@@ -24,34 +25,6 @@ export function deserializeStatus(err: unknown): GrpcServerStatus {
 /** The status grpc-js answers when a response message cannot be serialized. */
 export function serializeStatus(err: unknown): GrpcServerStatus {
   return { code: grpc.status.INTERNAL, details: SEND_ERROR_DETAILS ? `Error serializing response: ${errorMessage(err)}` : 'Error serializing response' };
-}
-
-/** Metadata as header fields (`-bin` values base64), in the order grpc-js would send them. */
-export function toFields(metadata: grpc.Metadata): HeaderField[] {
-  const fields: HeaderField[] = [];
-  for (const [name, value] of Object.entries(metadata.toHttp2Headers())) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) fields.push([name, String(v)]);
-    else fields.push([name, String(value)]);
-  }
-  return fields;
-}
-
-/** The client's metadata as a grpc-js `Metadata` (`-bin` values decoded); keys grpc-js refuses are skipped, as grpc-js does. */
-export function toMetadata(fields: readonly HeaderField[]): grpc.Metadata {
-  const metadata = new grpc.Metadata();
-  for (const [name, value] of fields) {
-    try {
-      if (name.endsWith('-bin')) {
-        for (const part of value.split(',')) metadata.add(name, Buffer.from(part.trim(), 'base64'));
-      } else {
-        metadata.add(name, value);
-      }
-    } catch {
-      // An invalid key or value: grpc-js logs and drops it too.
-    }
-  }
-  return metadata;
 }
 
 /**
