@@ -449,6 +449,28 @@ export abstract class H2Endpoint {
     }
   }
 
+  /**
+   * @internal Queues a frame that need not leave this tick (a PING ACK): it goes out with the next frame sent in this
+   * turn of the event loop (typically the next request, started in answer to the response the PING came with), else
+   * at setImmediate. grpc-go pings with every response while no ping is outstanding (its bandwidth estimator), so a
+   * separate ACK would cost every sequential call a second write and a second wake-up of the peer.
+   */
+  protected sendSoon(buf: Buffer): void {
+    if (this.socketClosed || this.dead || this.socket.destroyed) return;
+    this.out.push(buf);
+    this.outBytes += buf.length;
+    if (!this.flushScheduled && !this.soonScheduled) {
+      this.soonScheduled = true;
+      setImmediate(this.flushSoon);
+    }
+  }
+
+  private soonScheduled = false;
+  private readonly flushSoon = (): void => {
+    this.soonScheduled = false;
+    if (!this.flushScheduled) this.flush();
+  };
+
   /** @internal */
   protected flush(): void {
     this.flushScheduled = false;
@@ -682,7 +704,7 @@ export abstract class H2Endpoint {
       done?.();
       return;
     }
-    this.send(pingFrame(Buffer.from(f.payload), true));
+    this.sendSoon(pingFrame(Buffer.from(f.payload), true));
     this.checkWriteBacklog();
   }
 
