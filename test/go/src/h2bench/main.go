@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -64,7 +65,11 @@ func main() {
 	must(err)
 	kv := raw.(exshared.KV)
 	must(kv.Put("small", make([]byte, 16)))
-	for i := 0; i < 500; i++ {
+	warmup := 500
+	if w, err := strconv.Atoi(os.Getenv("H2BENCH_WARMUP")); err == nil && w >= 0 {
+		warmup = w
+	}
+	for i := 0; i < warmup; i++ {
 		_, err := kv.Get("small")
 		must(err)
 	}
