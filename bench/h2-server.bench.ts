@@ -13,7 +13,7 @@ import { credentials } from '@grpc/grpc-js';
 import { createCaller, createH2Client } from '@plugwire/h2';
 import { KVClient, KVService } from '../examples/src/gen/kv/kv.js';
 import { buildGo, goAvailable } from '../test/support/go.js';
-import type { BenchRatio, BenchSection } from './types.js';
+import { GO_WARMUP_ENV, WARMUP_CALLS, type BenchRatio, type BenchSection } from './types.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.H2_BENCH_ROUNDS ?? 3);
@@ -23,7 +23,7 @@ interface Figures { p50us: number; p99us: number; cps16: number; cps64: number }
 async function goHost(pluginCmd: string[], env: NodeJS.ProcessEnv = {}): Promise<Figures> {
   const bin = await buildGo('h2bench');
   // cwd: `--import tsx` resolves from it; go-plugin passes its environment on to the plugin.
-  const child = spawn(bin, pluginCmd, { stdio: ['ignore', 'pipe', 'inherit'], cwd: root, env: { ...process.env, ...env } });
+  const child = spawn(bin, pluginCmd, { stdio: ['ignore', 'pipe', 'inherit'], cwd: root, env: { ...process.env, ...GO_WARMUP_ENV, ...env } });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await once(child, 'exit');
@@ -34,9 +34,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 type Get = () => Promise<unknown>;
 
-/** The Go host's measurement, from a TS host: 500 warm-up Gets, 3000 sequential, 32000 at 16 and at 64 in flight. */
+/** The Go host's measurement, from a TS host: WARMUP_CALLS warm-up Gets, 3000 sequential, 32000 at 16 and at 64 in flight. */
 async function measure(get: Get): Promise<Figures> {
-  for (let i = 0; i < 500; i++) await get();
+  for (let i = 0; i < WARMUP_CALLS; i++) await get();
   const lat: number[] = [];
   for (let i = 0; i < 3000; i++) {
     const t = process.hrtime.bigint();

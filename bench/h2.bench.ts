@@ -16,7 +16,7 @@ import { H2Channel } from '@plugwire/grpc-transport';
 import type { RunSpec } from '@plugwire/plugin';
 import { KVClient, KVService } from '../examples/src/gen/kv/kv.js';
 import { buildGo, goAvailable } from '../test/support/go.js';
-import type { BenchRatio, BenchSection } from './types.js';
+import { GO_WARMUP_ENV, WARMUP_CALLS, type BenchRatio, type BenchSection } from './types.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsPlugin = (proto: 'grpc' | 'netrpc') => join(root, `examples/dist/kv/plugin-${proto}.js`);
@@ -52,7 +52,7 @@ async function launch(command: string, args: string[], env: NodeJS.ProcessEnv = 
 }
 
 async function measure(get: Get): Promise<Figures> {
-  for (let i = 0; i < 500; i++) await get();
+  for (let i = 0; i < WARMUP_CALLS; i++) await get();
   const lat: number[] = [];
   for (let i = 0; i < SEQ; i++) {
     const t = process.hrtime.bigint();
@@ -139,7 +139,7 @@ export const sameSessionRunner = (spec: RunSpec): ChildProcess =>
 
 async function goHost(pluginCmd: string[], env: NodeJS.ProcessEnv = {}): Promise<Figures> {
   const bin = await buildGo('h2bench');
-  const child = spawn(bin, pluginCmd, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(bin, pluginCmd, { env: { ...process.env, ...GO_WARMUP_ENV, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await once(child, 'exit');
@@ -237,7 +237,7 @@ async function callsSection(goPlugin: string | undefined): Promise<BenchSection>
     );
   }
   const notes = [
-    `median of ${ROUNDS} interleaved rounds; ${SEQ} sequential Gets for p50/p99/p999, ${TOTAL} Gets per calls/s figure`,
+    `median of ${ROUNDS} interleaved rounds; ${SEQ} sequential Gets for p50/p99/p999 after ${WARMUP_CALLS} warm-up Gets on every side (a Node side's p99 before that is V8's warm-up: see WARMUP_CALLS in bench/types.ts), ${TOTAL} Gets per calls/s figure`,
     'p99 on a shared machine is mostly time the host waited for a CPU, not GC: see the tails section (tails.bench.ts)',
   ];
   if (!goPlugin) notes.push('Go rows skipped: Go toolchain not installed');

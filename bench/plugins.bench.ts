@@ -12,7 +12,7 @@ import { client as grpcClient } from '@plugwire/plugin/grpc';
 import { KVService } from '../examples/src/gen/kv/kv.js';
 import { handshake, kv as kvPlugin, type KV } from '../examples/src/kv/definition.js';
 import { buildGo, goAvailable } from '../test/support/go.js';
-import type { BenchRatio, BenchSection } from './types.js';
+import { GO_WARMUP_ENV, WARMUP_CALLS, type BenchRatio, type BenchSection } from './types.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** The built TS kv plugin for `proto`. */
@@ -48,7 +48,7 @@ export async function launches(opens: ReadonlyArray<() => Promise<Session>>): Pr
 /** p50/p99 of a 16-byte Get and calls/s with 16 in flight, on an open kv plugin. */
 export async function callFigures(kv: KV): Promise<Pick<Figures, 'p50us' | 'p99us' | 'callsPerSec'>> {
   await kv.put('small', new Uint8Array(16));
-  for (let i = 0; i < 200; i++) await kv.get('small');
+  for (let i = 0; i < WARMUP_CALLS; i++) await kv.get('small');
   const lat: number[] = [];
   for (let i = 0; i < 2000; i++) {
     const t = process.hrtime.bigint();
@@ -112,7 +112,7 @@ async function bareGrpc(): Promise<Session> {
 /** Runs test/go/src/exbench (a go-plugin Go host; `exbench` picks the build, v1.0.1 by default). */
 export async function goHost(proto: ProtocolName, pluginCmd: string[], exbench?: string): Promise<Figures> {
   exbench ??= await buildGo('exbench');
-  const child = spawn(exbench, [proto, String(RUNS), ...pluginCmd], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(exbench, [proto, String(RUNS), ...pluginCmd], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...GO_WARMUP_ENV } });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await once(child, 'exit');

@@ -16,7 +16,7 @@ import { Client, silentLogger } from '@plugwire/plugin';
 import { handshake, kv } from '../examples/src/kv/definition.js';
 import { sameSessionRunner } from './h2.bench.js';
 import { plugwireHost, tsPlugin, type Session } from './plugins.bench.js';
-import type { BenchRatio, BenchSection } from './types.js';
+import { GO_WARMUP_ENV, WARMUP_CALLS, type BenchRatio, type BenchSection } from './types.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.TAILS_BENCH_ROUNDS ?? 3);
@@ -61,7 +61,7 @@ async function hostTails(open: () => Promise<Session>): Promise<Tails> {
   const { kv, close } = await open();
   try {
     await kv.put('small', new Uint8Array(16));
-    for (let i = 0; i < 1000; i++) await kv.get('small');
+    for (let i = 0; i < WARMUP_CALLS; i++) await kv.get('small');
     const gcs: { start: number; end: number; kind: number }[] = [];
     const observer = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration, kind: (e as { detail?: { kind?: number } }).detail?.kind ?? 0 });
@@ -130,17 +130,17 @@ async function goHostTails(proto: 'grpc' | 'netrpc', pluginCmd: string[], tsSide
   const bin = await buildGo('h2bench');
   const out = join(tmpdir(), `plugwire-tails-${process.pid}-${Date.now()}.json`);
   const cmd = tsSide ? [pluginCmd[0]!, '--import', probe, ...pluginCmd.slice(1)] : pluginCmd;
-  const child = spawn(bin, cmd, { env: { ...process.env, H2BENCH_PROTOCOL: proto, PLUGWIRE_TAILS_OUT: out }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(bin, cmd, { env: { ...process.env, ...GO_WARMUP_ENV, H2BENCH_PROTOCOL: proto, PLUGWIRE_TAILS_OUT: out }, stdio: ['ignore', 'pipe', 'inherit'] });
   let text = '';
   child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
   await once(child, 'exit');
   const f = JSON.parse(text.trim()) as { p50us: number; p99us: number; p999us: number; cps16: number };
   const tails: Tails = { p50us: f.p50us, p99us: f.p99us, p999us: f.p999us };
   if (tsSide && existsSync(out)) {
-    // The probe covers the plugin's whole run: 3500 sequential Gets and 64 000 concurrent ones.
+    // The probe covers the plugin's whole run: the warm-up, the sequential Gets and 64 000 concurrent ones.
     const p = JSON.parse(readFileSync(out, 'utf8')) as { scavenges: number; majors: number; maxScavengeMs: number; runMs: number; waitMs: number };
     rmSync(out, { force: true });
-    tails.scavengesPer10k = (p.scavenges * 10000) / (SEQ + 500 + 64000);
+    tails.scavengesPer10k = (p.scavenges * 10000) / (SEQ + WARMUP_CALLS + 64000);
     tails.maxScavengeMs = p.maxScavengeMs;
     tails.majors = p.majors;
     tails.waitPerRun = p.waitMs / Math.max(1e-9, p.runMs);
@@ -219,7 +219,7 @@ export default async function tailsBench(): Promise<BenchSection[]> {
     }
   }
   const notes = [
-    `median of ${ROUNDS} interleaved rounds of ${SEQ} sequential Gets (after 1000 warm-up Gets)`,
+    `median of ${ROUNDS} interleaved rounds of ${SEQ} sequential Gets (after ${WARMUP_CALLS} warm-up Gets, as every side gets)`,
     '"host waiting for a CPU": run-queue delay of the host main thread during each slow call (schedstat); "GC": GC pauses overlapping it; the rest is the peer or the kernel',
     'Go host rows are measured by the Go host; for a TS plugin the plugin reports its GC and run-queue wait over the whole run (bench/tails-probe.mjs)',
     `"in the host's session": started as go-plugin starts plugins (a Client runner); Client's own spawn gives the plugin a session of its own, on Linux a scheduling group of its own when sched_autogroup is on (here: ${autogroup()})`,

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { ProtocolName } from '@plugwire/plugin';
 import { buildGo, goAvailable } from '../test/support/go.js';
 import { callFigures, launches, plugwireHost, tsPlugin, type Session } from './plugins.bench.js';
-import type { BenchSection } from './types.js';
+import { GO_WARMUP_ENV, type BenchSection } from './types.js';
 
 const RUNS = 7;
 
@@ -24,7 +24,7 @@ const tsHost = (proto: ProtocolName, autoMTLS: boolean, command: string, args: s
 
 async function goHost(proto: ProtocolName, autoMTLS: boolean, pluginCmd: string[]): Promise<Figures> {
   const exbench = await buildGo('exbench');
-  const env = { ...process.env, ...(autoMTLS ? { EXBENCH_AUTOMTLS: '1' } : {}) };
+  const env = { ...process.env, ...GO_WARMUP_ENV, ...(autoMTLS ? { EXBENCH_AUTOMTLS: '1' } : {}) };
   const child = spawn(exbench, [proto, String(RUNS), ...pluginCmd], { stdio: ['ignore', 'pipe', 'inherit'], env });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -74,7 +74,11 @@ func main() {
 
 	// Latency of a 16-byte Get.
 	const n = 2000
-	for i := 0; i < 200; i++ {
+	warmup := 200
+	if w, err := strconv.Atoi(os.Getenv("EXBENCH_WARMUP")); err == nil && w >= 0 {
+		warmup = w
+	}
+	for i := 0; i < warmup; i++ {
 		_, err := kv.Get("small")
 		must(err)
 	}
