@@ -1,36 +1,19 @@
 // The kv plugins bundled to dist-bundled/ (every dependency inlined, see tsup.config.ts) serve a real host over both
 // protocols, and the netrpc-only bundle never loads the chunk with grpc-js.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Client, silentLogger, type ProtocolName } from '@plugwire/plugin';
-import { handshake, kv } from '../src/kv/definition.js';
-import { dist } from './support.js';
+import type { ProtocolName } from '@plugwire/plugin';
+import { dist, kvPutGet } from './support.js';
 
 const bundled = resolve(dist, '../dist-bundled/kv');
 const recorder = join(import.meta.dirname, 'fixtures', 'record-modules.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'plugwire-bundled-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function putGet(file: string, protocol: ProtocolName, modulesFile: string): Promise<string> {
-  const path = join(bundled, file);
-  if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first`);
-  const client = new Client({
-    handshake,
-    plugins: { kv },
-    cmd: { command: process.execPath, args: ['--import', recorder, path], env: { PLUGWIRE_MODULES_FILE: modulesFile } },
-    allowedProtocols: [protocol],
-    logger: silentLogger,
-  });
-  try {
-    const store = await client.dispense('kv');
-    await store.put('k', new TextEncoder().encode(`v over ${protocol}`));
-    return new TextDecoder().decode(await store.get('k'));
-  } finally {
-    await client.kill();
-  }
-}
+const putGet = (file: string, protocol: ProtocolName, modulesFile: string): Promise<string> =>
+  kvPutGet(['--import', recorder, join(bundled, file)], protocol, { PLUGWIRE_MODULES_FILE: modulesFile });
 
 const loaded = (file: string) => [...new Set(readFileSync(file, 'utf8').split('\n').filter((u) => u.startsWith('file:')))];
 /** The bundle's chunks among `urls` that hold grpc-js code. */

@@ -3,37 +3,22 @@
 // leaves out. And the snapshot-ready plugin entry (plugin-snapshot.ts) serves when run as a file and from a V8
 // startup snapshot built as examples/README.md says.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isBuiltin } from 'node:module';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, silentLogger, type ProtocolName } from '@plugwire/plugin';
 import { handshake, kv } from '../src/kv/definition.js';
-import { dist } from './support.js';
+import { dist, kvPutGet } from './support.js';
 
 const onefile = resolve(dist, '../dist-cjs/kv');
 const recorder = join(import.meta.dirname, 'fixtures', 'record-required.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'plugwire-onefile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function putGet(path: string, protocol: ProtocolName, modulesFile: string): Promise<string> {
-  if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first`);
-  const client = new Client({
-    handshake,
-    plugins: { kv },
-    cmd: { command: process.execPath, args: ['--require', recorder, path], env: { PLUGWIRE_MODULES_FILE: modulesFile } },
-    allowedProtocols: [protocol],
-    logger: silentLogger,
-  });
-  try {
-    const store = await client.dispense('kv');
-    await store.put('k', new TextEncoder().encode(`v over ${protocol}`));
-    return new TextDecoder().decode(await store.get('k'));
-  } finally {
-    await client.kill();
-  }
-}
+const putGet = (path: string, protocol: ProtocolName, modulesFile: string): Promise<string> =>
+  kvPutGet(['--require', recorder, path], protocol, { PLUGWIRE_MODULES_FILE: modulesFile });
 
 /** What the plugin required that is not a Node built-in (the main file itself is the first entry). */
 const packages = (file: string) => [...new Set(readFileSync(file, 'utf8').split('\n').filter((r) => r && !isBuiltin(r.replace(/^node:/, ''))))];

@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client, silentLogger, type ProtocolName } from '@plugwire/plugin';
+import { handshake, kv } from '../src/kv/definition.js';
 
 /** The built examples (npm test builds them first). */
 export const dist = resolve(dirname(fileURLToPath(import.meta.url)), '../dist');
@@ -48,3 +50,20 @@ export function jsonLines(text: string): Array<Record<string, unknown>> {
 }
 
 export { processAlive as alive } from '@plugwire/plugin/testing';
+
+/**
+ * Launches `node ...nodeArgs` as a kv plugin (the last argument is the plugin file), puts a value over `protocol`,
+ * reads it back and kills the plugin. `env` is added to the plugin's environment.
+ */
+export async function kvPutGet(nodeArgs: readonly string[], protocol: ProtocolName, env: Record<string, string> = {}): Promise<string> {
+  const path = nodeArgs.at(-1)!;
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first`);
+  const client = new Client({ handshake, plugins: { kv }, cmd: { command: process.execPath, args: [...nodeArgs], env }, allowedProtocols: [protocol], logger: silentLogger });
+  try {
+    const store = await client.dispense('kv');
+    await store.put('k', new TextEncoder().encode(`v over ${protocol}`));
+    return new TextDecoder().decode(await store.get('k'));
+  } finally {
+    await client.kill();
+  }
+}
